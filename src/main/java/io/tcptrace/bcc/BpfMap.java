@@ -1,0 +1,70 @@
+package io.tcptrace.bcc;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+
+/**
+ * A BPF map of a loaded {@link BpfModule}, seen from user space: updates for the filter sets,
+ * lookups for counters. Keys and values are little-endian byte images of the C types.
+ * The fd belongs to the module; this view is valid while the module is open.
+ */
+public final class BpfMap {
+    private final String name;
+    private final int fd;
+    private final int keySize;
+    private final int valueSize;
+
+    BpfMap(String name, int fd, int keySize, int valueSize) {
+        this.name = name;
+        this.fd = fd;
+        this.keySize = keySize;
+        this.valueSize = valueSize;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public int fd() {
+        return fd;
+    }
+
+    /** Inserts or replaces {@code key -> value}; both are zero-extended integers of the map's sizes. */
+    public void put(long key, long value) {
+        Memory k = integer(key, keySize);
+        Memory v = integer(value, valueSize);
+        if (LibBcc.bpf_update_elem(fd, k, v, LibBcc.BPF_ANY) != 0) {
+            int errno = Native.getLastError();
+            throw new BccException("cannot update BPF map '" + name + "': errno " + errno
+                    + (errno == 7 /* E2BIG */ ? " (map full: fewer entries, please)" : ""));
+        }
+    }
+
+    /**
+     * The sum over all CPUs of the u64 at {@code index} in a BPF_PERCPU_ARRAY. The kernel
+     * returns one 8-byte-aligned slot per possible CPU.
+     */
+    public long sumPerCpu(int index, int possibleCpus) {
+        int slot = (valueSize + 7) & ~7;
+        Memory values = new Memory((long) slot * possibleCpus);
+        values.clear();
+        if (LibBcc.bpf_lookup_elem(fd, integer(index, keySize), values) != 0) {
+            throw new BccException("cannot read BPF map '" + name + "' index " + index + ": errno "
+                    + Native.getLastError());
+        }
+        long sum = 0;
+        for (int cpu = 0; cpu < possibleCpus; cpu++) {
+            sum += values.getLong((long) cpu * slot);
+        }
+        return sum;
+    }
+
+    private static Memory integer(long value, int size) {
+        Memory m = new Memory(size);
+        m.clear();
+        for (int i = 0; i < Math.min(size, 8); i++) {
+            m.setByte(i, (byte) (value >>> (8 * i)));
+        }
+        return m;
+    }
+}

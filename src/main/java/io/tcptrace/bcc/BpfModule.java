@@ -1,0 +1,164 @@
+package io.tcptrace.bcc;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+import com.sun.jna.StringArray;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One BPF C program compiled by libbcc, with the programs it loaded and the probes it attached.
+ * The lifecycle follows bcc's Python {@code BPF} class: compile, load functions, attach,
+ * read maps and buffers, then {@link #close()} detaches and frees everything.
+ *
+ * <p>Attachments are perf-event fds, so the kernel also drops them when the process dies,
+ * even on {@code kill -9}. A JVM shutdown hook detaches every open module on SIGTERM in case
+ * the owner had no chance to close it.
+ */
+public final class BpfModule implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(BpfModule.class);
+    private static final int VERIFIER_LOG_SIZE = 1 << 20;
+    private static final Set<BpfModule> OPEN = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> OPEN.forEach(BpfModule::detachAll),
+                "tcptrace-bpf-detach"));
+    }
+
+    private final Pointer module;
+    private final Map<String, Integer> programFds = new HashMap<>();
+    private final List<Attachment> attachments = new ArrayList<>();
+    private boolean closed;
+
+    private BpfModule(Pointer module) {
+        this.module = module;
+        OPEN.add(this);
+    }
+
+    /** A probe attached by this module; {@code kprobeEvent} is set for kprobes, which need an extra detach. */
+    public record Attachment(String description, int perfEventFd, String kprobeEvent) {
+    }
+
+    /**
+     * Compiles {@code source} with clang inside libbcc. Compile errors are printed by libbcc on
+     * stderr; the exception says where to look.
+     */
+    public static BpfModule compile(String source, String sourceName, List<String> cflags) {
+        LibBcc.requireLoaded();
+        StringArray flags = new StringArray(cflags.toArray(new String[0]));
+        Pointer module = LibBcc.bpf_module_create_c_from_string(source, 0, flags, cflags.size(), true, null);
+        if (module == null) {
+            throw new BccException("BPF program " + sourceName
+                    + " failed to compile (clang's errors are printed above): fix the source, or restore it with git checkout");
+        }
+        return new BpfModule(module);
+    }
+
+    /** Loads the named function into the kernel, once; returns its program fd. */
+    public synchronized int load(String function, int progType) {
+        ensureOpen();
+        Integer existing = programFds.get(function);
+        if (existing != null) {
+            return existing;
+        }
+        Pointer start = LibBcc.bpf_function_start(module, function);
+        if (start == null) {
+            throw new BccException("BPF program has no function '" + function + "'");
+        }
+        int size = (int) LibBcc.bpf_function_size(module, function);
+        Memory log = new Memory(VERIFIER_LOG_SIZE);
+        log.setByte(0, (byte) 0);
+        int fd = LibBcc.bcc_func_load(module, progType, function, start, size, LibBcc.bpf_module_license(module),
+                LibBcc.bpf_module_kern_version(module), 0, log, VERIFIER_LOG_SIZE, null, -1);
+        if (fd < 0) {
+            int errno = Native.getLastError();
+            String verifier = log.getString(0).strip();
+            if (!verifier.isEmpty()) {
+                LOG.error("verifier log for {}:\n{}", function, verifier);
+            }
+            throw new BccException("kernel refused BPF program '" + function + "': " + Errno.describe(errno)
+                    + (verifier.isEmpty() ? "" : " (verifier log above)")
+                    + (errno == Errno.EPERM ? ": run as root or with CAP_BPF and CAP_PERFMON" : ""));
+        }
+        programFds.put(function, fd);
+        return fd;
+    }
+
+    /** Attaches {@code function} to tracepoint {@code category:event}. */
+    public synchronized void attachTracepoint(String category, String event, String function) {
+        int prog = load(function, LibBcc.BPF_PROG_TYPE_TRACEPOINT);
+        int fd = LibBcc.bpf_attach_tracepoint(prog, category, event);
+        if (fd < 0) {
+            throw new BccException("cannot attach to tracepoint " + category + ":" + event + ": "
+                    + Errno.describe(Native.getLastError()));
+        }
+        attachments.add(new Attachment("tracepoint " + category + ":" + event, fd, null));
+    }
+
+    /** Attaches {@code function} as a kprobe ({@code onReturn=false}) or kretprobe on {@code kernelFunction}. */
+    public synchronized void attachKprobe(String kernelFunction, String function, boolean onReturn) {
+        int prog = load(function, LibBcc.BPF_PROG_TYPE_KPROBE);
+        String event = (onReturn ? "r_" : "p_") + kernelFunction + "_tcptrace_" + ProcessHandle.current().pid();
+        int fd = LibBcc.bpf_attach_kprobe(prog, onReturn ? LibBcc.BPF_PROBE_RETURN : LibBcc.BPF_PROBE_ENTRY, event,
+                kernelFunction, 0, 0);
+        if (fd < 0) {
+            throw new BccException("cannot attach " + (onReturn ? "kretprobe" : "kprobe") + " to " + kernelFunction
+                    + ": " + Errno.describe(Native.getLastError()));
+        }
+        attachments.add(new Attachment((onReturn ? "kretprobe " : "kprobe ") + kernelFunction, fd, event));
+    }
+
+    public synchronized List<Attachment> attachments() {
+        return Collections.unmodifiableList(new ArrayList<>(attachments));
+    }
+
+    /** Detaches every probe; programs and maps stay loaded, so probes can be attached again. */
+    public synchronized void detachAll() {
+        for (Attachment a : attachments) {
+            LibBcc.bpf_close_perf_event_fd(a.perfEventFd());
+            if (a.kprobeEvent() != null) {
+                LibBcc.bpf_detach_kprobe(a.kprobeEvent());
+            }
+        }
+        attachments.clear();
+    }
+
+    /** The named map (BPF_HASH, BPF_PERCPU_ARRAY, ring buffer, perf array...). */
+    public synchronized BpfMap map(String name) {
+        ensureOpen();
+        int fd = LibBcc.bpf_table_fd(module, name);
+        if (fd < 0) {
+            throw new BccException("BPF program has no map '" + name + "'");
+        }
+        return new BpfMap(name, fd, (int) LibBcc.bpf_table_key_size(module, name),
+                (int) LibBcc.bpf_table_leaf_size(module, name));
+    }
+
+    /** Detaches, unloads the programs and frees the module (which closes its map fds). Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        detachAll();
+        programFds.values().forEach(Libc::close);
+        programFds.clear();
+        LibBcc.bpf_module_destroy(module);
+        closed = true;
+        OPEN.remove(this);
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("BPF module is closed");
+        }
+    }
+}

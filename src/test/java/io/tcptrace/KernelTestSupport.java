@@ -1,0 +1,121 @@
+package io.tcptrace;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
+import com.sun.jna.Platform;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * Shared by the tests that load real BPF programs. Without root and libbcc they skip with the
+ * reason, except under ./tcptrace test (-Dtcptrace.requireKernel=true), where they fail.
+ */
+public final class KernelTestSupport {
+    static {
+        Native.register(KernelTestSupport.class, NativeLibrary.getInstance(Platform.C_LIBRARY_NAME));
+    }
+
+    private KernelTestSupport() {
+    }
+
+    private static native long syscall(long number);
+
+    public static void requireKernel() {
+        String missing = null;
+        if (!"root".equals(System.getProperty("user.name"))) {
+            missing = "not running as root";
+        } else if (!Files.exists(Path.of("/usr/lib/x86_64-linux-gnu/libbcc.so.0"))
+                && !Files.exists(Path.of("/usr/lib/aarch64-linux-gnu/libbcc.so.0"))
+                && !Files.exists(Path.of("/usr/lib/libbcc.so.0"))) {
+            missing = "libbcc.so.0 is not installed (package libbpfcc)";
+        }
+        if (missing == null) {
+            return;
+        }
+        if (Boolean.getBoolean("tcptrace.requireKernel")) {
+            fail("kernel test cannot run: " + missing + " (./tcptrace test requires root and libbcc)");
+        }
+        Assumptions.abort("kernel test skipped: " + missing);
+    }
+
+    /** The kernel thread id of the calling Java thread (SYS_gettid on x86_64 and arm64). */
+    public static long gettid() {
+        return syscall(Platform.isARM() ? 178 : 186);
+    }
+
+    public static String comm(long tid) throws IOException {
+        return Files.readString(Path.of("/proc/self/task/" + tid + "/comm")).strip();
+    }
+
+    /** cgroup v2 id of this process: the inode of its cgroup directory. */
+    public static long cgroupId() throws IOException {
+        String line = Files.readAllLines(Path.of("/proc/self/cgroup")).stream()
+                .filter(l -> l.startsWith("0::")).findFirst().orElseThrow();
+        Path dir = Path.of("/sys/fs/cgroup" + line.substring(3));
+        return (Long) Files.getAttribute(dir, "unix:ino");
+    }
+
+    /** A local port with nothing listening, so a connect to it is refused. */
+    public static int refusedPort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** Connects from an explicitly bound source port, returns that port; the connect is expected to be refused. */
+    public static int connectRefusedFromBoundPort(String address, int port) throws IOException {
+        InetAddress addr = InetAddress.getByName(address);
+        try (SocketChannel ch = SocketChannel.open()) {
+            ch.bind(new InetSocketAddress(addr, 0));
+            int sport = ((InetSocketAddress) ch.getLocalAddress()).getPort();
+            try {
+                ch.connect(new InetSocketAddress(addr, port));
+                fail("connect to " + address + ":" + port + " was expected to be refused");
+            } catch (java.net.ConnectException expected) {
+                // refused: the kernel went CLOSE -> SYN_SENT -> CLOSE
+            }
+            return sport;
+        }
+    }
+
+    /** Connects without binding (the kernel picks the port after SYN_SENT); refused. */
+    public static void connectRefused(String address, int port) throws IOException {
+        try (SocketChannel ch = SocketChannel.open()) {
+            ch.connect(new InetSocketAddress(InetAddress.getByName(address), port));
+            fail("connect to " + address + ":" + port + " was expected to be refused");
+        } catch (java.net.ConnectException expected) {
+            // refused
+        }
+    }
+
+    /** Counts this process's open fds of a kind, e.g. "bpf-prog", "bpf-map", "[perf_event]". */
+    public static long openFds(String kind) throws IOException {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.filter(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).toString().contains(kind);
+                } catch (IOException e) {
+                    return false;
+                }
+            }).count();
+        }
+    }
+
+    /** Runs bash's /dev/tcp connect in a child process; returns the child's pid. */
+    public static long connectFromChild(String address, int port) throws Exception {
+        Process p = new ProcessBuilder("bash", "-c", "exec 3<>/dev/tcp/" + address + "/" + port + " || true")
+                .redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        p.waitFor();
+        return p.pid();
+    }
+}

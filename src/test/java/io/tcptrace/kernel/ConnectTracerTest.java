@@ -1,0 +1,187 @@
+package io.tcptrace.kernel;
+
+import static io.tcptrace.KernelTestSupport.cgroupId;
+import static io.tcptrace.KernelTestSupport.comm;
+import static io.tcptrace.KernelTestSupport.connectFromChild;
+import static io.tcptrace.KernelTestSupport.connectRefused;
+import static io.tcptrace.KernelTestSupport.connectRefusedFromBoundPort;
+import static io.tcptrace.KernelTestSupport.gettid;
+import static io.tcptrace.KernelTestSupport.refusedPort;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tcptrace.KernelTestSupport;
+import io.tcptrace.event.ConnectEvent;
+import io.tcptrace.event.Outcome;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The kernel source against the real kernel: exact events for connects this test makes. */
+class ConnectTracerTest {
+    private static final long PID = ProcessHandle.current().pid();
+    private static final TracerConfig TRACE_SELF = TracerConfig.defaults().withExcludeOwnPid(false);
+
+    @BeforeEach
+    void kernel() {
+        KernelTestSupport.requireKernel();
+    }
+
+    @Test
+    void refusedIpv4ConnectGivesTheExactEvent() throws Exception {
+        try (TracerHarness h = new TracerHarness(TRACE_SELF)) {
+            int port = refusedPort();
+            Instant before = Instant.now();
+            int sport = connectRefusedFromBoundPort("127.0.0.1", port);
+            long tid = gettid();
+            List<ConnectEvent> found = h.awaitMatching(e -> e.destPort() == port);
+            assertEquals(1, found.size(), "exactly one event for one connect: " + found);
+            ConnectEvent e = found.get(0);
+            assertEquals(PID, e.processId());
+            assertEquals(tid, e.threadId());
+            assertEquals(comm(tid), e.processName());
+            assertEquals(0, e.userId());
+            assertEquals(cgroupId(), e.cgroupId());
+            assertEquals(4, e.ipVersion());
+            assertEquals("127.0.0.1", e.srcIp());
+            assertEquals("127.0.0.1", e.destIp());
+            assertEquals(sport, e.srcPort());
+            assertEquals(Outcome.REFUSED, e.outcome());
+            assertEquals("tracepoint", e.probe());
+            assertEquals("test-host", e.host());
+            assertTrue(e.connectLatencyMicros() >= 0 && e.connectLatencyMicros() < 1_000_000, e.toString());
+            Duration skew = Duration.between(before, e.time()).abs();
+            assertTrue(skew.toMillis() < 1000, "event time " + e.time() + " far from " + before);
+        }
+    }
+
+    @Test
+    void refusedIpv6ConnectWithKernelChosenPort() throws Exception {
+        try (TracerHarness h = new TracerHarness(TRACE_SELF)) {
+            int port = refusedPort();
+            connectRefused("::1", port);
+            List<ConnectEvent> found = h.awaitMatching(e -> e.destPort() == port);
+            assertEquals(1, found.size(), found.toString());
+            ConnectEvent e = found.get(0);
+            assertEquals(6, e.ipVersion());
+            assertEquals("::1", e.srcIp());
+            assertEquals("::1", e.destIp());
+            assertTrue(e.srcPort() > 0, "source port filled in after SYN_SENT: " + e);
+            assertEquals(Outcome.REFUSED, e.outcome());
+        }
+    }
+
+    @Test
+    void establishedConnectReportsTheSocketsRealSourcePort() throws Exception {
+        try (TracerHarness h = new TracerHarness(TRACE_SELF);
+                ServerSocket server = new ServerSocket()) {
+            server.bind(new InetSocketAddress("127.0.0.1", 0));
+            int sport;
+            try (Socket client = new Socket()) {
+                client.connect(server.getLocalSocketAddress());
+                sport = client.getLocalPort();
+                server.accept().close();
+            }
+            List<ConnectEvent> found = h.awaitMatching(e -> e.destPort() == server.getLocalPort());
+            assertEquals(1, found.size(), found.toString());
+            assertEquals(sport, found.get(0).srcPort());
+            assertEquals(Outcome.ESTABLISHED, found.get(0).outcome());
+        }
+    }
+
+    @Test
+    void ownPidIsExcludedByDefaultWhileOthersAreSeen() throws Exception {
+        try (TracerHarness h = new TracerHarness(TracerConfig.defaults())) {
+            int port = refusedPort();
+            connectRefused("127.0.0.1", port);
+            long child = connectFromChild("127.0.0.1", port);
+            List<ConnectEvent> found = h.awaitMatching(e -> e.destPort() == port);
+            assertEquals(1, found.size(), "only the child's connect: " + found);
+            assertEquals(child, found.get(0).processId());
+            assertEquals("bash", found.get(0).processName());
+            assertTrue(h.tracer.counters().filtered() >= 1, "own connect counted as filtered");
+        }
+    }
+
+    @Test
+    void onlyPidsAndExcludePidsFilters() throws Exception {
+        int port = refusedPort();
+        try (TracerHarness h = new TracerHarness(TRACE_SELF.withOnlyPids(Set.of(1L)))) {
+            connectRefused("127.0.0.1", port);
+            assertEquals(List.of(), h.collectFor(300, e -> e.destPort() == port));
+            assertTrue(h.tracer.counters().filtered() >= 1);
+        }
+        try (TracerHarness h = new TracerHarness(TRACE_SELF.withOnlyPids(Set.of(PID)))) {
+            connectRefused("127.0.0.1", port);
+            assertEquals(1, h.awaitMatching(e -> e.destPort() == port).size());
+        }
+        try (TracerHarness h = new TracerHarness(TRACE_SELF.withExcludePids(Set.of(PID)))) {
+            connectRefused("127.0.0.1", port);
+            assertEquals(List.of(), h.collectFor(300, e -> e.destPort() == port));
+        }
+    }
+
+    @Test
+    void uidFilter() throws Exception {
+        int port = refusedPort();
+        try (TracerHarness h = new TracerHarness(TRACE_SELF.withOnlyUids(Set.of(65534L)))) {
+            connectRefused("127.0.0.1", port);
+            assertEquals(List.of(), h.collectFor(300, e -> e.destPort() == port));
+        }
+        try (TracerHarness h = new TracerHarness(TRACE_SELF.withOnlyUids(Set.of(0L)))) {
+            connectRefused("127.0.0.1", port);
+            assertEquals(1, h.awaitMatching(e -> e.destPort() == port).size());
+        }
+    }
+
+    @Test
+    void destinationPortFilter() throws Exception {
+        int wanted = refusedPort();
+        int other = refusedPort();
+        try (TracerHarness h = new TracerHarness(TRACE_SELF.withDestPorts(Set.of(wanted)))) {
+            connectRefused("127.0.0.1", other);
+            connectRefused("127.0.0.1", wanted);
+            assertEquals(1, h.awaitMatching(e -> e.destPort() == wanted).size());
+            assertEquals(List.of(), h.collectFor(200, e -> e.destPort() == other));
+        }
+    }
+
+    @Test
+    void ipVersionFilters() throws Exception {
+        int port = refusedPort();
+        try (TracerHarness h = new TracerHarness(TRACE_SELF.withIpVersion(6))) {
+            connectRefused("127.0.0.1", port);
+            connectRefused("::1", port);
+            List<ConnectEvent> found = h.awaitMatching(e -> e.destPort() == port);
+            h.collectFor(200, e -> true);
+            assertEquals(List.of(6), h.events.stream().filter(e -> e.destPort() == port).map(ConnectEvent::ipVersion).toList());
+            assertEquals(1, found.size());
+        }
+        try (TracerHarness h = new TracerHarness(TRACE_SELF.withIpVersion(4))) {
+            connectRefused("::1", port);
+            connectRefused("127.0.0.1", port);
+            h.awaitMatching(e -> e.destPort() == port);
+            h.collectFor(200, e -> true);
+            assertEquals(List.of(4), h.events.stream().filter(e -> e.destPort() == port).map(ConnectEvent::ipVersion).toList());
+        }
+    }
+
+    @Test
+    void perfTransportDeliversTheSameEvents() throws Exception {
+        try (TracerHarness h = new TracerHarness(TRACE_SELF.withTransport(Transport.PERF).withBufferPages(64))) {
+            assertEquals(Transport.PERF, h.tracer.transport());
+            int port = refusedPort();
+            int sport = connectRefusedFromBoundPort("127.0.0.1", port);
+            List<ConnectEvent> found = h.awaitMatching(e -> e.destPort() == port);
+            assertEquals(1, found.size());
+            assertEquals(sport, found.get(0).srcPort());
+            assertEquals(Outcome.REFUSED, found.get(0).outcome());
+        }
+    }
+}

@@ -1,0 +1,129 @@
+package io.tcptrace.kernel;
+
+import static io.tcptrace.KernelTestSupport.connectRefused;
+import static io.tcptrace.KernelTestSupport.openFds;
+import static io.tcptrace.KernelTestSupport.refusedPort;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tcptrace.KernelTestSupport;
+import io.tcptrace.bcc.BccException;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Loss accounting, detach/attach, cleanup, and clear errors for bad input, on the real kernel. */
+class TracerLifecycleTest {
+    private static final long PID = ProcessHandle.current().pid();
+
+    @BeforeEach
+    void kernel() {
+        KernelTestSupport.requireKernel();
+    }
+
+    @Test
+    void ringBufferLossesAreCountedExactly() throws Exception {
+        assertDeliveredPlusLostEqualsSent(Transport.RINGBUF, 3000);
+    }
+
+    @Test
+    void perfBufferLossesAreCountedExactly() throws Exception {
+        assertDeliveredPlusLostEqualsSent(Transport.PERF, 6000);
+    }
+
+    private void assertDeliveredPlusLostEqualsSent(Transport transport, int burst) throws Exception {
+        int port = refusedPort();
+        TracerConfig tiny = TracerConfig.defaults().withExcludeOwnPid(false).withTransport(transport)
+                .withBufferPages(2).withOnlyPids(Set.of(PID)).withDestPorts(Set.of(port));
+        try (TracerHarness h = new TracerHarness(tiny)) {
+            for (int i = 0; i < burst; i++) {
+                connectRefused("127.0.0.1", port);   // no polling meanwhile: the tiny buffer overflows
+            }
+            h.collectFor(300, e -> true);
+            long delivered = h.events.stream().filter(e -> e.destPort() == port).count();
+            KernelCounters c = h.tracer.counters();
+            assertTrue(c.lostBufferFull() > 0, "a " + burst + "-connect burst must overflow a tiny buffer: " + c);
+            assertEquals(burst, delivered + c.lost(), "delivered " + delivered + " + lost " + c);
+        }
+    }
+
+    @Test
+    void closeLeavesNoProgramMapOrProbeBehind() throws Exception {
+        long progs = openFds("bpf-prog");
+        long maps = openFds("bpf-map");
+        long perf = openFds("perf_event");
+        try (TracerHarness h = new TracerHarness(TracerConfig.defaults())) {
+            assertEquals(2, h.tracer.attachments().size());
+            assertTrue(openFds("bpf-prog") > progs);
+        }
+        assertEquals(progs, openFds("bpf-prog"), "program fds");
+        assertEquals(maps, openFds("bpf-map"), "map fds");
+        assertEquals(perf, openFds("perf_event"), "perf event (attachment) fds");
+    }
+
+    @Test
+    void detachStopsEventsAndAttachResumesThem() throws Exception {
+        int port = refusedPort();
+        try (TracerHarness h = new TracerHarness(TracerConfig.defaults().withExcludeOwnPid(false))) {
+            h.tracer.detach();
+            assertTrue(!h.tracer.attached());
+            connectRefused("127.0.0.1", port);
+            assertEquals(List.of(), h.collectFor(300, e -> e.destPort() == port));
+            h.tracer.attach();
+            connectRefused("127.0.0.1", port);
+            assertEquals(1, h.awaitMatching(e -> e.destPort() == port).size());
+        }
+    }
+
+    @Test
+    void kprobeModeWorksOrFailsWithOneClearLine() throws Exception {
+        long progs = openFds("bpf-prog");
+        TracerConfig kprobe = TracerConfig.defaults().withProbe(ProbeMode.KPROBE).withExcludeOwnPid(false);
+        if (KernelSupport.hasKprobes()) {
+            try (TracerHarness h = new TracerHarness(kprobe)) {
+                int port = refusedPort();
+                connectRefused("127.0.0.1", port);
+                assertEquals("kprobe", h.awaitMatching(e -> e.destPort() == port).get(0).probe());
+            }
+        } else {
+            BccException e = assertThrows(BccException.class, () -> new TracerHarness(kprobe));
+            assertTrue(e.getMessage().contains("CONFIG_KPROBES") && e.getMessage().contains("probe=tracepoint"),
+                    e.getMessage());
+            assertTrue(!e.getMessage().contains("\n"), "one line");
+        }
+        assertEquals(progs, openFds("bpf-prog"));
+    }
+
+    @Test
+    void compileErrorIsOneClearLineAndLeavesNothing() throws Exception {
+        long maps = openFds("bpf-map");
+        BccException e = assertThrows(BccException.class, () -> new TracerHarness(TracerConfig.defaults()
+                .withBpfSource("src/test/resources/bpf-broken/does-not-compile.bpf.c")));
+        assertTrue(e.getMessage().contains("failed to compile"), e.getMessage());
+        assertEquals(maps, openFds("bpf-map"));
+    }
+
+    @Test
+    void verifierRejectionNamesTheProgramAndLeavesNothing() throws Exception {
+        long progs = openFds("bpf-prog");
+        long maps = openFds("bpf-map");
+        BccException e = assertThrows(BccException.class, () -> new TracerHarness(TracerConfig.defaults()
+                .withExcludeOwnPid(false).withBpfSource("src/test/resources/bpf-broken/verifier-rejects.bpf.c")));
+        assertTrue(e.getMessage().startsWith("kernel refused BPF program 'tracepoint__tcp__tcp_receive_reset'"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("verifier log"), e.getMessage());
+        assertEquals(progs, openFds("bpf-prog"));
+        assertEquals(maps, openFds("bpf-map"));
+    }
+
+    @Test
+    void badOptionsAreRefusedBeforeTouchingTheKernel() {
+        IllegalArgumentException pages = assertThrows(IllegalArgumentException.class,
+                () -> TracerConfig.defaults().withBufferPages(3000));
+        assertTrue(pages.getMessage().contains("power of two"), pages.getMessage());
+        IllegalArgumentException mode = assertThrows(IllegalArgumentException.class, () -> ProbeMode.parse("kprob"));
+        assertEquals("unknown probe mode 'kprob': use auto, tracepoint or kprobe", mode.getMessage());
+    }
+}

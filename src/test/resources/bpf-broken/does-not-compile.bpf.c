@@ -1,0 +1,2 @@
+// Deliberately broken: used to check that a compile error gives one clear line.
+this is not C;
