@@ -121,8 +121,10 @@ public final class ConnectTracer implements AutoCloseable {
 
     /** Detaches the probes; events already in the buffer can still be read with {@link #drain()}. */
     public void detach() {
-        module.detachAll();
-        LOG.info("detached {} probes", probe.name().toLowerCase());
+        if (attached()) {
+            module.detachAll();
+            LOG.info("detached {} probes", probe.name().toLowerCase());
+        }
     }
 
     public boolean attached() {

@@ -1,0 +1,69 @@
+package io.tcptrace.app;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.Properties;
+import org.apache.camel.main.Main;
+
+/**
+ * The tcptrace application: camel-main with the YAML routes in {@code routes/}. Settings come
+ * from application.properties, each overridable by an environment variable (Camel maps
+ * {@code tcptrace.sinks} to {@code TCPTRACE_SINKS}) or a {@code -D} system property.
+ */
+public final class TcptraceMain {
+    private TcptraceMain() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs until stopped (SIGTERM, Ctrl-C) and returns the exit status; start-up failures print one line. */
+    public static int run(String... args) {
+        Main main;
+        try {
+            main = configure();
+        } catch (RuntimeException e) {
+            return StartupFailure.report(e);
+        }
+        try {
+            return main.run(args);
+        } catch (Throwable e) {
+            return StartupFailure.report(e);
+        }
+    }
+
+    static Main configure() {
+        Properties defaults = classpathProperties();
+        Path routesDir = Path.of(setting("tcptrace.routes-dir", defaults, "routes"));
+        SinkSelection sinks = SinkSelection.resolve(routesDir, setting("tcptrace.sinks", defaults, "console,file"));
+        Main main = new Main();
+        main.addInitialProperty("tcptrace.self-pid", Long.toString(ProcessHandle.current().pid()));
+        main.addInitialProperty("tcptrace.sink-uris", sinks.endpointUris());
+        main.configure().withRoutesIncludePattern(sinks.includePattern());
+        main.bind("drops", new DropCounter());
+        return main;
+    }
+
+    /** Same precedence as Camel's properties: environment, then system property, then application.properties. */
+    static String setting(String key, Properties defaults, String fallback) {
+        String env = System.getenv(key.toUpperCase().replace('.', '_').replace('-', '_'));
+        if (env != null && !env.isBlank()) {
+            return env;
+        }
+        return System.getProperty(key, defaults.getProperty(key, fallback));
+    }
+
+    private static Properties classpathProperties() {
+        Properties p = new Properties();
+        try (InputStream in = TcptraceMain.class.getResourceAsStream("/application.properties")) {
+            if (in != null) {
+                p.load(in);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read application.properties: " + e.getMessage());
+        }
+        return p;
+    }
+}

@@ -1,0 +1,18 @@
+package io.tcptrace.camel;
+
+import java.util.Map;
+import org.apache.camel.Endpoint;
+import org.apache.camel.spi.annotations.Component;
+import org.apache.camel.support.DefaultComponent;
+
+/** The {@code bcc:} component: kernel events traced with BPF programs compiled by libbcc. */
+@Component("bcc")
+public class BccComponent extends DefaultComponent {
+    @Override
+    protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters) throws Exception {
+        BccEndpoint endpoint = new BccEndpoint(uri, this);
+        endpoint.setProgram(remaining);
+        setProperties(endpoint, parameters);
+        return endpoint;
+    }
+}
