@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Installs what tcptrace needs on Debian 12 / Ubuntu, as root. Idempotent: a second run changes nothing.
+#   JDK 17+, Maven (to fetch the project's own Maven 3.9.12 by its coordinates), libbcc (libbpfcc),
+#   kernel headers (the running kernel's, else the distribution's generic ones), and a mounted tracefs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+MAVEN_VERSION=3.9.12
+say() { echo "setup: $*" >&2; }
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "tcptrace: setup must run as root (it installs packages and loads BPF programs): use sudo" >&2
+  exit 1
+fi
+if ! command -v apt-get >/dev/null; then
+  echo "tcptrace: setup supports Debian and Ubuntu (apt-get); install a JDK 17+, Maven, libbcc and kernel headers by hand" >&2
+  exit 1
+fi
+
+missing=()
+have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+java_ok() { command -v javac >/dev/null && [ "$(javac -version 2>&1 | sed -E 's/javac ([0-9]+).*/\1/')" -ge 17 ]; }
+
+java_ok || missing+=(openjdk-17-jdk-headless)
+command -v mvn >/dev/null || missing+=(maven)
+have_pkg libbpfcc || missing+=(libbpfcc)
+command -v bash >/dev/null || missing+=(bash)
+
+release=$(uname -r)
+headers=""
+if [ ! -d "/lib/modules/$release/build" ] && ! ls -d /usr/src/linux-headers-*-common >/dev/null 2>&1; then
+  headers=pending
+fi
+
+if [ ${#missing[@]} -gt 0 ] || [ -n "$headers" ]; then
+  say "installing: ${missing[*]} ${headers:+kernel headers}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  if [ -n "$headers" ]; then
+    if apt-cache show "linux-headers-$release" >/dev/null 2>&1; then
+      missing+=("linux-headers-$release")
+    else
+      arch=$(dpkg --print-architecture)
+      if apt-cache show "linux-headers-$arch" >/dev/null 2>&1; then
+        missing+=("linux-headers-$arch")        # Debian's generic headers
+      else
+        missing+=(linux-headers-generic)        # Ubuntu's
+      fi
+      say "no headers packaged for kernel $release: installing the distribution's generic ones (tracepoint mode works with them)"
+    fi
+  fi
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# libbcc reads tracepoint formats and ids from tracefs.
+if [ ! -d /sys/kernel/tracing/events ] && [ ! -d /sys/kernel/debug/tracing/events ]; then
+  say "mounting tracefs on /sys/kernel/tracing"
+  mount -t tracefs nodev /sys/kernel/tracing
+fi
+
+# The Camel component plugin needs Maven >= 3.9.12; the distribution's may be older. Fetch the
+# Maven distribution by its coordinates through the installed Maven, into .tools/.
+if [ ! -x ".tools/apache-maven-$MAVEN_VERSION/bin/mvn" ]; then
+  say "fetching Maven $MAVEN_VERSION (org.apache.maven:apache-maven:$MAVEN_VERSION:tar.gz:bin)"
+  mkdir -p .tools
+  mvn -q -B dependency:copy -Dartifact="org.apache.maven:apache-maven:$MAVEN_VERSION:tar.gz:bin" \
+    -DoutputDirectory=.tools >/dev/null
+  tar xzf ".tools/apache-maven-$MAVEN_VERSION-bin.tar.gz" -C .tools
+  rm -f ".tools/apache-maven-$MAVEN_VERSION-bin.tar.gz"
+fi

@@ -1,0 +1,113 @@
+package io.tcptrace.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tcptrace.KernelTestSupport;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Bad input stops start-up with exit status 1 and one line naming the cause and the fix. */
+class StartupErrorsTest {
+    static final Path ROUTES = YamlRoutesTestSupport.ROUTES;
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void unknownSink() {
+        String line = startFails(Map.of("tcptrace.sinks", "console,nope"));
+        assertTrue(line.startsWith("tcptrace: unknown sink 'nope' in tcptrace.sinks: there is no "), line);
+        assertTrue(line.endsWith("available: console, file"), line);
+    }
+
+    @Test
+    void brokenYaml() throws Exception {
+        Path dir = routesWith("tcp-connect.yaml", "- route:\n    from: [unclosed\n");
+        String line = startFails(Map.of("tcptrace.routes-dir", dir.toString(), "tcptrace.sinks", "console"));
+        assertTrue(line.contains("tcp-connect.yaml"), line);
+    }
+
+    @Test
+    void unknownEndpointOption() throws Exception {
+        String real = Files.readString(ROUTES.resolve("tcp-connect.yaml"));
+        Path dir = routesWith("tcp-connect.yaml", real.replace("        probe: ", "        bogusOption: 1\n        probe: "));
+        String line = startFails(Map.of("tcptrace.routes-dir", dir.toString(), "tcptrace.sinks", "console"));
+        assertTrue(line.contains("bogusOption"), line);
+    }
+
+    @Test
+    void unwritableOutputPath() {
+        String line = startFails(Map.of("tcptrace.sinks", "file", "tcptrace.file", "/proc/tcptrace/out.jsonl"));
+        assertTrue(line.startsWith("tcptrace: file sink cannot write /proc/tcptrace/out.jsonl"), line);
+        assertTrue(line.endsWith("set TCPTRACE_FILE to a writable path"), line);
+    }
+
+    @Test
+    void unknownProbeMode() {
+        String line = startFails(Map.of("tcptrace.sinks", "console", "tcptrace.probe", "kprob"));
+        assertEquals("tcptrace: unknown probe mode 'kprob': use auto, tracepoint or kprobe", line);
+    }
+
+    @Test
+    void bufferNotAPowerOfTwo() {
+        String line = startFails(Map.of("tcptrace.sinks", "console", "tcptrace.buffer-pages", "1000"));
+        assertTrue(line.contains("bufferPages=1000 is not a power of two"), line);
+    }
+
+    @Test
+    void kprobeModeWithoutKprobes() {
+        KernelTestSupport.requireKernel();
+        org.junit.jupiter.api.Assumptions.assumeFalse(io.tcptrace.kernel.KernelSupport.hasKprobes(),
+                "this kernel has kprobes: kprobe mode starts");
+        String line = startFails(Map.of("tcptrace.sinks", "console", "tcptrace.probe", "kprobe"));
+        assertTrue(line.contains("CONFIG_KPROBES") && line.endsWith("use probe=tracepoint (probe=auto picks it where "
+                + "the kernel has it)"), line);
+    }
+
+    private Path routesWith(String name, String content) throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("routes"));
+        for (String f : List.of("tcp-connect.yaml", "sink-console.yaml")) {
+            Files.copy(ROUTES.resolve(f), dir.resolve(f));
+        }
+        Files.writeString(dir.resolve(name), content);
+        return dir;
+    }
+
+    /** Runs the application with these settings; returns the one "tcptrace:" line it printed. */
+    private String startFails(Map<String, String> settings) {
+        settings.forEach(System::setProperty);
+        if (!settings.containsKey("tcptrace.routes-dir")) {
+            System.setProperty("tcptrace.routes-dir", ROUTES.toString());
+        }
+        System.setProperty("tcptrace.cache-dir", System.getProperty("java.io.tmpdir") + "/tcptrace-test-cache");
+        PrintStream err = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        int status;
+        try {
+            status = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> TcptraceMain.run());
+        } finally {
+            System.setErr(err);
+            settings.keySet().forEach(System::clearProperty);
+            System.clearProperty("tcptrace.routes-dir");
+            System.clearProperty("tcptrace.cache-dir");
+        }
+        String out = captured.toString(StandardCharsets.UTF_8);
+        System.err.print(out);
+        assertEquals(1, status, out);
+        List<String> lines = out.lines().filter(l -> l.startsWith("tcptrace: ")).toList();
+        assertEquals(1, lines.size(), "exactly one error line in:\n" + out);
+        assertTrue(!out.contains("\tat "), "no stack trace in:\n" + out);
+        return lines.get(0);
+    }
+}
