@@ -4,7 +4,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.Properties;
+import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
+import org.apache.camel.main.MainListenerSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The tcptrace application: camel-main with the YAML routes in {@code routes/}. Settings come
@@ -12,6 +16,8 @@ import org.apache.camel.main.Main;
  * {@code tcptrace.sinks} to {@code TCPTRACE_SINKS}) or a {@code -D} system property.
  */
 public final class TcptraceMain {
+    private static final Logger LOG = LoggerFactory.getLogger(TcptraceMain.class);
+
     private TcptraceMain() {
     }
 
@@ -43,6 +49,17 @@ public final class TcptraceMain {
         main.addInitialProperty("tcptrace.sink-uris", sinks.endpointUris());
         main.configure().withRoutesIncludePattern(sinks.includePattern());
         main.bind("drops", new DropCounter());
+        main.addMainListener(new MainListenerSupport() {
+            @Override
+            public void afterStart(BaseMainSupport m) {
+                LOG.info("tcptrace ready: tracing TCP connects to sinks {}", sinks.names());
+            }
+
+            @Override
+            public void beforeStop(BaseMainSupport m) {
+                LOG.info("tcptrace shutting down: detaching probes, delivering what the kernel buffer holds");
+            }
+        });
         return main;
     }
 

@@ -42,24 +42,23 @@ public class JsonLinesFile {
     private long lost;
     private long lostReported;
     private long lastReport;
+    private boolean announced;
 
-    /** Opens (creating directories) the output; a path that cannot be written stops start-up with one clear line. */
+    /**
+     * Checks that the output can be written (creating directories), so a bad path stops start-up
+     * with one clear line. The file itself is opened on the first event: Camel may create this
+     * bean more than once while loading routes, and only the registered instance writes.
+     */
     public synchronized void open() {
-        if (out != null) {
-            return; // Camel may run a bean's init method more than once
-        }
         file = Path.of(path).toAbsolutePath();
         try {
             Files.createDirectories(file.getParent());
-            out = new BufferedOutputStream(Files.newOutputStream(file, StandardOpenOption.CREATE,
-                    StandardOpenOption.APPEND, StandardOpenOption.WRITE), 1 << 16);
-            size = Files.size(file);
-            day = LocalDate.now(clock);
+            Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND).close();
         } catch (IOException | SecurityException e) {
             throw new IllegalStateException("file sink cannot write " + file + " (" + describe(e)
                     + "): set TCPTRACE_FILE to a writable path");
         }
-        LOG.info("file sink ready: appending JSON lines to {}", file);
+        day = LocalDate.now(clock);
     }
 
     /** Appends the body as one line. Called on the poll thread, one exchange at a time. */
@@ -138,6 +137,10 @@ public class JsonLinesFile {
         out = new BufferedOutputStream(Files.newOutputStream(file, StandardOpenOption.CREATE,
                 StandardOpenOption.APPEND, StandardOpenOption.WRITE), 1 << 16);
         size = Files.size(file);
+        if (!announced) {
+            announced = true;
+            LOG.info("file sink writing JSON lines to {}", file);
+        }
     }
 
     /** The lines in the failed buffer are gone: count them, drop the stream, retry on the next line. */
