@@ -43,7 +43,7 @@ public final class TcptraceMain {
     static Main configure() {
         Properties defaults = classpathProperties();
         Path routesDir = Path.of(setting("tcptrace.routes-dir", defaults, "routes"));
-        SinkSelection sinks = SinkSelection.resolve(routesDir, setting("tcptrace.sinks", defaults, "console,file"));
+        SinkSelection sinks = SinkSelection.resolve(routesDir, sinkNames(defaults));
         Main main = new Main();
         main.addInitialProperty("tcptrace.self-pid", Long.toString(ProcessHandle.current().pid()));
         main.addInitialProperty("tcptrace.sink-uris", sinks.endpointUris());
@@ -61,6 +61,16 @@ public final class TcptraceMain {
             }
         });
         return main;
+    }
+
+    /** tcptrace.sinks; when it is not set explicitly and SPLUNK_HEC_URL is, Splunk joins the defaults. */
+    static String sinkNames(Properties defaults) {
+        boolean explicit = System.getenv("TCPTRACE_SINKS") != null || System.getProperty("tcptrace.sinks") != null;
+        String sinks = setting("tcptrace.sinks", defaults, "console,file");
+        if (!explicit && !setting("splunk.hec-url", defaults, "").isBlank()) {
+            sinks = sinks + ",splunk";
+        }
+        return sinks;
     }
 
     /** Same precedence as Camel's properties: environment, then system property, then application.properties. */

@@ -1,0 +1,238 @@
+package io.tcptrace.delivery;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * Records on disk, first in first out: JSON Lines segment files in one directory. Records are
+ * appended to {@code current.open}; {@link #seal()} turns it into the next numbered segment,
+ * which the reader then consumes batch by batch, remembering its position in {@code cursor}
+ * so a restart resumes where delivery stopped. A segment left open by a crash is sealed on
+ * start; a last line cut short by the crash is dropped and counted.
+ *
+ * <p>Not thread-safe: {@link StoreAndForward} serialises access.
+ */
+final class Spool {
+    private static final String OPEN = "current.open";
+    private static final String CURSOR = "cursor";
+    private static final String SUFFIX = ".jsonl";
+
+    private final Path dir;
+    private final long maxBytes;
+    private OutputStream out;
+    private long openBytes;
+    private long sealedBytes;
+    private long nextSeq;
+    private long tornLines;
+
+    /** A batch read from the oldest segment: its records and where the next read starts. */
+    record Chunk(Path segment, long startLine, List<byte[]> records, boolean lastOfSegment) {
+    }
+
+    Spool(Path dir, long maxBytes) throws IOException {
+        this.dir = Files.createDirectories(dir);
+        this.maxBytes = maxBytes;
+        Path open = dir.resolve(OPEN);
+        for (Path p : segments()) {
+            nextSeq = Math.max(nextSeq, seqOf(p) + 1);
+            sealedBytes += Files.size(p);
+        }
+        if (Files.exists(open) && Files.size(open) > 0) {
+            sealFile(open);
+        }
+        Files.deleteIfExists(open);
+    }
+
+    /** Appends records; false (nothing written) when over maxBytes or the disk refuses. */
+    boolean append(List<byte[]> records) {
+        long bytes = 0;
+        for (byte[] r : records) {
+            bytes += r.length + 1;
+        }
+        if (sizeBytes() + bytes > maxBytes) {
+            return false;
+        }
+        try {
+            if (out == null) {
+                out = new BufferedOutputStream(Files.newOutputStream(dir.resolve(OPEN), StandardOpenOption.CREATE,
+                        StandardOpenOption.APPEND), 1 << 16);
+            }
+            for (byte[] r : records) {
+                out.write(r);
+                out.write('\n');
+            }
+            openBytes += bytes;
+            return true;
+        } catch (IOException e) {
+            closeQuietly();
+            truncateOpenTo(openBytes);
+            return false;
+        }
+    }
+
+    /** Pushes appended records to the kernel, so they survive the process (not the machine) dying. */
+    boolean flush() {
+        if (out == null) {
+            return true;
+        }
+        try {
+            out.flush();
+            return true;
+        } catch (IOException e) {
+            closeQuietly();
+            truncateOpenTo(openBytes);
+            return false;
+        }
+    }
+
+    /** A failed write may leave half a record: cut back to the last whole one so the next append starts clean. */
+    private void truncateOpenTo(long size) {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(dir.resolve(OPEN),
+                StandardOpenOption.WRITE)) {
+            ch.truncate(size);
+        } catch (IOException ignored) {
+            // nothing more to do: sealing drops a torn last line anyway
+        }
+    }
+
+    /** Makes everything appended so far readable. */
+    void seal() throws IOException {
+        if (openBytes == 0) {
+            return;
+        }
+        closeQuietly();
+        sealFile(dir.resolve(OPEN));
+        openBytes = 0;
+    }
+
+    /** Up to {@code maxRecords} records from the oldest segment, after the cursor. */
+    Optional<Chunk> read(int maxRecords, long maxBatchBytes) throws IOException {
+        List<Path> segs = segments();
+        if (segs.isEmpty()) {
+            return Optional.empty();
+        }
+        Path seg = segs.get(0);
+        long start = cursorFor(seg);
+        List<byte[]> records = new ArrayList<>();
+        long bytes = 0;
+        long line = 0;
+        boolean end = true;
+        try (Stream<String> lines = Files.lines(seg, StandardCharsets.UTF_8)) {
+            for (String l : (Iterable<String>) lines::iterator) {
+                if (line++ < start || l.isEmpty()) {
+                    continue;
+                }
+                if (records.size() >= maxRecords || (bytes > 0 && bytes + l.length() > maxBatchBytes)) {
+                    end = false;
+                    break;
+                }
+                records.add(l.getBytes(StandardCharsets.UTF_8));
+                bytes += l.length() + 1;
+            }
+        }
+        return Optional.of(new Chunk(seg, start, records, end));
+    }
+
+    /** Marks a chunk's first {@code n} records as done; a finished segment is deleted. */
+    void commit(Chunk chunk, int n) throws IOException {
+        if (chunk.lastOfSegment() && n >= chunk.records().size()) {
+            sealedBytes -= Files.size(chunk.segment());
+            Files.delete(chunk.segment());
+            Files.deleteIfExists(dir.resolve(CURSOR));
+            return;
+        }
+        Path tmp = dir.resolve(CURSOR + ".tmp");
+        Files.writeString(tmp, chunk.segment().getFileName() + " " + (chunk.startLine() + n));
+        Files.move(tmp, dir.resolve(CURSOR), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    boolean isEmpty() {
+        return openBytes == 0 && sealedBytes == 0;
+    }
+
+    boolean hasSealed() {
+        return sealedBytes > 0;
+    }
+
+    long sizeBytes() {
+        return openBytes + sealedBytes;
+    }
+
+    /** Lines a crash cut short, found when sealing a left-over open segment. */
+    long tornLines() {
+        return tornLines;
+    }
+
+    Path dir() {
+        return dir;
+    }
+
+    void close() {
+        closeQuietly();
+    }
+
+    private void sealFile(Path open) throws IOException {
+        dropTornLastLine(open);
+        Path sealed = dir.resolve(String.format("%020d%s", nextSeq++, SUFFIX));
+        Files.move(open, sealed, StandardCopyOption.ATOMIC_MOVE);
+        sealedBytes += Files.size(sealed);
+    }
+
+    /** After kill -9 the last record may be half written: cut it off so it is not sent as garbage. */
+    private void dropTornLastLine(Path file) throws IOException {
+        byte[] all = Files.readAllBytes(file);
+        int end = all.length;
+        if (end == 0 || all[end - 1] == '\n') {
+            return;
+        }
+        int lastNewline = end - 1;
+        while (lastNewline >= 0 && all[lastNewline] != '\n') {
+            lastNewline--;
+        }
+        try (OutputStream o = Files.newOutputStream(file, StandardOpenOption.TRUNCATE_EXISTING)) {
+            o.write(all, 0, lastNewline + 1);
+        }
+        tornLines++;
+    }
+
+    private long cursorFor(Path seg) throws IOException {
+        Path cursor = dir.resolve(CURSOR);
+        if (!Files.exists(cursor)) {
+            return 0;
+        }
+        String[] parts = Files.readString(cursor).trim().split(" ");
+        return parts.length == 2 && parts[0].equals(seg.getFileName().toString()) ? Long.parseLong(parts[1]) : 0;
+    }
+
+    private List<Path> segments() throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(p -> p.getFileName().toString().endsWith(SUFFIX)).sorted().toList();
+        }
+    }
+
+    private static long seqOf(Path p) {
+        String n = p.getFileName().toString();
+        return Long.parseLong(n.substring(0, n.length() - SUFFIX.length()));
+    }
+
+    private void closeQuietly() {
+        if (out != null) {
+            try {
+                out.close();
+            } catch (IOException ignored) {
+                // the data it held is accounted for by the caller
+            }
+            out = null;
+        }
+    }
+}
