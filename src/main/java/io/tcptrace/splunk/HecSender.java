@@ -30,6 +30,7 @@ public class HecSender implements BatchSender, CamelContextAware {
     private ProducerTemplate template;
     private String url;
     private String httpOptions = "throwExceptionOnFailure=false";
+    private String tlsOptions;
     private String eventUri;
     private String healthUri;
     private String ackUri;
@@ -52,7 +53,8 @@ public class HecSender implements BatchSender, CamelContextAware {
             throw new IllegalStateException("the splunk sink needs a HEC token: set SPLUNK_HEC_TOKEN");
         }
         String base = url.replaceAll("/+$", "");
-        String query = httpOptions == null || httpOptions.isBlank() ? "" : "?" + httpOptions;
+        String options = join(httpOptions, url.startsWith("https://") ? tlsOptions : null);
+        String query = options.isEmpty() ? "" : "?" + options;
         eventUri = base + "/services/collector/event" + query;
         healthUri = base + "/services/collector/health" + query;
         ackUri = base + "/services/collector/ack" + query;
@@ -151,6 +153,12 @@ public class HecSender implements BatchSender, CamelContextAware {
         return template.send(uri, exchange);
     }
 
+    private static String join(String a, String b) {
+        boolean hasA = a != null && !a.isBlank();
+        boolean hasB = b != null && !b.isBlank();
+        return hasA && hasB ? a + "&" + b : hasA ? a : hasB ? b : "";
+    }
+
     private static byte[] concatenate(List<byte[]> batch) {
         int size = 0;
         for (byte[] r : batch) {
@@ -183,6 +191,11 @@ public class HecSender implements BatchSender, CamelContextAware {
     /** camel-http endpoint options appended to every HEC URI (TLS, timeouts...). */
     public void setHttpOptions(String httpOptions) {
         this.httpOptions = httpOptions;
+    }
+
+    /** camel-http options added only for an https address (TLS context, hostname verifier). */
+    public void setTlsOptions(String tlsOptions) {
+        this.tlsOptions = tlsOptions;
     }
 
     public void setToken(String token) {

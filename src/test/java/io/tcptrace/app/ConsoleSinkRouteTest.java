@@ -17,7 +17,7 @@ class ConsoleSinkRouteTest extends YamlRoutesTestSupport {
     private final PrintStream originalOut = System.out;
 
     @Override
-    List<String> sinks() {
+    protected List<String> sinks() {
         return List.of("console");
     }
 

@@ -24,12 +24,12 @@ class FileSinkRouteTest extends YamlRoutesTestSupport {
             "host", "outcome", "connect_latency_us", "probe");
 
     @Override
-    List<String> sinks() {
+    protected List<String> sinks() {
         return List.of("file");
     }
 
     @Override
-    Properties properties() {
+    protected Properties properties() {
         Properties p = new Properties();
         // Let the test JVM's own connects reach the route, so the route's filter is what drops them.
         p.setProperty("tcptrace.kernel-exclude-own-pid", "false");

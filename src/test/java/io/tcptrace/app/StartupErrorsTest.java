@@ -27,7 +27,7 @@ class StartupErrorsTest {
     void unknownSink() {
         String line = startFails(Map.of("tcptrace.sinks", "console,nope"));
         assertTrue(line.startsWith("tcptrace: unknown sink 'nope' in tcptrace.sinks: there is no "), line);
-        assertTrue(line.endsWith("available: console, file"), line);
+        assertTrue(line.matches(".*available: console, file(, [a-z]+)*"), line);
     }
 
     @Test

@@ -25,14 +25,14 @@ abstract class YamlRoutesTestSupport extends CamelTestSupport {
     final DropCounter drops = new DropCounter();
 
     /** Sink names, as in tcptrace.sinks. */
-    abstract List<String> sinks();
+    protected abstract List<String> sinks();
 
     /** Extra property overrides for this test class. */
-    Properties properties() {
+    protected Properties properties() {
         return new Properties();
     }
 
-    Path outputFile() {
+    protected Path outputFile() {
         if (tmp == null) {
             try {
                 tmp = Files.createTempDirectory("tcptrace-routes-test");
