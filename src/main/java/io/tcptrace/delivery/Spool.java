@@ -16,16 +16,19 @@ import java.util.stream.Stream;
 /**
  * Records on disk, first in first out: JSON Lines segment files in one directory. Records are
  * appended to {@code current.open}; {@link #seal()} turns it into the next numbered segment,
- * which the reader then consumes batch by batch, remembering its position in {@code cursor}
- * so a restart resumes where delivery stopped. A segment left open by a crash is sealed on
- * start; a last line cut short by the crash is dropped and counted.
+ * which the reader then consumes batch by batch, remembering its position in a
+ * {@code SEGMENT.cursor} file beside it so a restart resumes where delivery stopped.
+ * {@link #prepend} adds a segment in front of all others. A segment left open by a crash is
+ * sealed on start; a last line cut short by the crash is dropped and counted.
  *
  * <p>Not thread-safe: {@link StoreAndForward} serialises access.
  */
 final class Spool {
     private static final String OPEN = "current.open";
-    private static final String CURSOR = "cursor";
+    private static final String CURSOR = ".cursor";
     private static final String SUFFIX = ".jsonl";
+    // Segment numbers start high so that prepend() can always number a segment below the oldest.
+    private static final long FIRST_SEQ = 1_000_000_000L;
 
     private final Path dir;
     private final long maxBytes;
@@ -43,6 +46,7 @@ final class Spool {
         this.dir = Files.createDirectories(dir);
         this.maxBytes = maxBytes;
         Path open = dir.resolve(OPEN);
+        nextSeq = FIRST_SEQ;
         for (Path p : segments()) {
             nextSeq = Math.max(nextSeq, seqOf(p) + 1);
             sealedBytes += Files.size(p);
@@ -51,6 +55,7 @@ final class Spool {
             sealFile(open);
         }
         Files.deleteIfExists(open);
+        Files.deleteIfExists(dir.resolve("prepend.tmp")); // a prepend cut short by a crash
     }
 
     /** Appends records; false (nothing written) when over maxBytes or the disk refuses. */
@@ -76,6 +81,45 @@ final class Spool {
         } catch (IOException e) {
             closeQuietly();
             truncateOpenTo(openBytes);
+            return false;
+        }
+    }
+
+    /**
+     * Puts records before everything already spooled, as a segment of their own: for a batch that
+     * was taken from memory before newer records went to the spool and then failed. False (nothing
+     * written) when over maxBytes or the disk refuses.
+     */
+    boolean prepend(List<byte[]> records) {
+        long bytes = 0;
+        for (byte[] r : records) {
+            bytes += r.length + 1;
+        }
+        if (records.isEmpty()) {
+            return true;
+        }
+        if (sizeBytes() + bytes > maxBytes) {
+            return false;
+        }
+        Path tmp = dir.resolve("prepend.tmp");
+        try {
+            List<Path> segs = segments();
+            long seq = Math.min(nextSeq, segs.isEmpty() ? nextSeq : seqOf(segs.get(0))) - 1;
+            try (OutputStream o = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+                for (byte[] r : records) {
+                    o.write(r);
+                    o.write('\n');
+                }
+            }
+            Files.move(tmp, dir.resolve(String.format("%020d%s", seq, SUFFIX)), StandardCopyOption.ATOMIC_MOVE);
+            sealedBytes += bytes;
+            return true;
+        } catch (IOException e) {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // the disk is failing already; the caller counts the records as lost
+            }
             return false;
         }
     }
@@ -145,15 +189,16 @@ final class Spool {
 
     /** Marks a chunk's first {@code n} records as done; a finished segment is deleted. */
     void commit(Chunk chunk, int n) throws IOException {
+        Path cursor = cursorOf(chunk.segment());
         if (chunk.lastOfSegment() && n >= chunk.records().size()) {
             sealedBytes -= Files.size(chunk.segment());
             Files.delete(chunk.segment());
-            Files.deleteIfExists(dir.resolve(CURSOR));
+            Files.deleteIfExists(cursor);
             return;
         }
-        Path tmp = dir.resolve(CURSOR + ".tmp");
-        Files.writeString(tmp, chunk.segment().getFileName() + " " + (chunk.startLine() + n));
-        Files.move(tmp, dir.resolve(CURSOR), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        Path tmp = dir.resolve("cursor.tmp");
+        Files.writeString(tmp, Long.toString(chunk.startLine() + n));
+        Files.move(tmp, cursor, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     boolean isEmpty() {
@@ -205,13 +250,14 @@ final class Spool {
         tornLines++;
     }
 
+    /** Lines of the segment already delivered: kept beside it, so a restart resumes there. */
     private long cursorFor(Path seg) throws IOException {
-        Path cursor = dir.resolve(CURSOR);
-        if (!Files.exists(cursor)) {
-            return 0;
-        }
-        String[] parts = Files.readString(cursor).trim().split(" ");
-        return parts.length == 2 && parts[0].equals(seg.getFileName().toString()) ? Long.parseLong(parts[1]) : 0;
+        Path cursor = cursorOf(seg);
+        return Files.exists(cursor) ? Long.parseLong(Files.readString(cursor).trim()) : 0;
+    }
+
+    private Path cursorOf(Path seg) {
+        return seg.resolveSibling(seg.getFileName() + CURSOR);
     }
 
     private List<Path> segments() throws IOException {

@@ -341,7 +341,10 @@ public class StoreAndForward {
         return to;
     }
 
-    /** A failed memory batch goes to the spool, with everything queued behind it, in order. */
+    /**
+     * A failed memory batch goes to the spool with everything queued behind it, in front of what
+     * offer() spooled meanwhile (newer records, spooled while this batch was in flight).
+     */
     private void moveToSpool(List<byte[]> batch) {
         lock.lock();
         try {
@@ -349,8 +352,13 @@ public class StoreAndForward {
             all.addAll(queue);
             queue.clear();
             spoolMode = true;
-            spoolOrCount(all);
             spool.flush();
+            if (spool.prepend(all)) {
+                spooled.addAndGet(all.size());
+            } else {
+                lostSpoolFull.addAndGet(all.size());
+                reportLoss(false);
+            }
         } finally {
             lock.unlock();
         }
