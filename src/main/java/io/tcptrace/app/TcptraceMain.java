@@ -63,12 +63,18 @@ public final class TcptraceMain {
         return main;
     }
 
-    /** tcptrace.sinks; when it is not set explicitly and SPLUNK_HEC_URL is, Splunk joins the defaults. */
+    /**
+     * tcptrace.sinks; when it is not set explicitly, Splunk joins the defaults if SPLUNK_HEC_URL
+     * is set, and Kafka if KAFKA_BROKERS is.
+     */
     static String sinkNames(Properties defaults) {
         boolean explicit = System.getenv("TCPTRACE_SINKS") != null || System.getProperty("tcptrace.sinks") != null;
         String sinks = setting("tcptrace.sinks", defaults, "console,file");
         if (!explicit && !setting("splunk.hec-url", defaults, "").isBlank()) {
             sinks = sinks + ",splunk";
+        }
+        if (!explicit && !setting("kafka.brokers", defaults, "").isBlank()) {
+            sinks = sinks + ",kafka";
         }
         return sinks;
     }

@@ -55,7 +55,9 @@ class SplunkSinkRouteTest extends SplunkSinkTestSupport {
     @Test
     void anOutageSpoolsToDiskAndReplaysInOrderExactlyOnce() throws Exception {
         connects(20);
-        await("first events", () -> indexed().size() >= 20);
+        // Delivered, not just indexed: taking HEC down between indexing and its reply would make
+        // the sender send those events again (HTTP delivery is at-least-once).
+        await("first events", () -> delivery().getDelivered() >= 20);
         hec().setDown(true);
         connects(200);
         await("events spooled while HEC is down", () -> delivery().getSpooled() >= 200);

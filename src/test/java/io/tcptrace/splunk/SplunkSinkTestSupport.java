@@ -1,8 +1,5 @@
 package io.tcptrace.splunk;
 
-import static io.tcptrace.KernelTestSupport.connectRefused;
-import static io.tcptrace.KernelTestSupport.refusedPort;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tcptrace.app.YamlRoutesAccess;
 import io.tcptrace.delivery.StoreAndForward;
@@ -11,7 +8,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Properties;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 
 /**
@@ -20,11 +16,9 @@ import org.junit.jupiter.api.AfterEach;
  */
 abstract class SplunkSinkTestSupport extends YamlRoutesAccess {
     static final String TOKEN = "7f2d8c1e-5b3a-4c9d-8e6f-0a1b2c3d4e5f";
-    static final long PID = ProcessHandle.current().pid();
 
-    // No initializers: CamelTestSupport asks for properties before field initializers run.
+    // No initializer: CamelTestSupport asks for properties before field initializers run.
     private StrictHecServer hec;
-    private int port;
 
     /** The server for this test; a subclass may change how it is built. */
     StrictHecServer.Builder hecBuilder() {
@@ -42,18 +36,6 @@ abstract class SplunkSinkTestSupport extends YamlRoutesAccess {
         return hec;
     }
 
-    /** The destination port of this test's connects, so other traffic on the host is ignored. */
-    int port() {
-        if (port == 0) {
-            try {
-                port = refusedPort();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-        return port;
-    }
-
     @AfterEach
     void closeHec() throws Exception {
         context.stop(); // deliver or spool first, then take the server away
@@ -69,12 +51,7 @@ abstract class SplunkSinkTestSupport extends YamlRoutesAccess {
 
     @Override
     protected Properties properties() {
-        Properties p = new Properties();
-        // The test JVM is the traffic source: keep its connects in the kernel and in the route.
-        p.setProperty("tcptrace.kernel-exclude-own-pid", "false");
-        p.setProperty("tcptrace.self-pid", "-1");
-        p.setProperty("tcptrace.only-pids", Long.toString(PID));
-        p.setProperty("tcptrace.dest-ports", Integer.toString(port()));
+        Properties p = super.properties();
         p.setProperty("splunk.hec-url", hec().url());
         p.setProperty("splunk.hec-token", TOKEN);
         p.setProperty("splunk.spool-dir", spoolDir().toString());
@@ -91,13 +68,6 @@ abstract class SplunkSinkTestSupport extends YamlRoutesAccess {
         return context.getRegistry().lookupByNameAndType("splunkDelivery", StoreAndForward.class);
     }
 
-    /** Makes {@code n} connects from this JVM, one after the other, each refused. */
-    void connects(int n) throws IOException {
-        for (int i = 0; i < n; i++) {
-            connectRefused("127.0.0.1", port());
-        }
-    }
-
     /** Indexed envelopes of this test's connects, in the order HEC indexed them. */
     List<JsonNode> indexed() {
         return hec().indexedEvents().stream().filter(e -> e.path("event").path("dest_port").asInt() == port())
@@ -108,15 +78,5 @@ abstract class SplunkSinkTestSupport extends YamlRoutesAccess {
     static List<String> keys(List<JsonNode> envelopes) {
         return envelopes.stream().map(e -> e.path("event").path("time").asText() + "/"
                 + e.path("event").path("src_port").asInt()).toList();
-    }
-
-    static void await(String what, BooleanSupplier done) throws InterruptedException {
-        long deadline = System.nanoTime() + 30_000_000_000L;
-        while (!done.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(20);
-        }
     }
 }

@@ -1,0 +1,47 @@
+package io.tcptrace.kafka;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tcptrace.LogCapture;
+import io.tcptrace.app.YamlRoutesAccess;
+import io.tcptrace.delivery.StoreAndForward;
+import java.util.List;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+
+/** A broker address where nothing listens: a clear message, and every event kept in the spool. */
+class KafkaWrongBrokerTest extends YamlRoutesAccess {
+
+    @Override
+    protected List<String> sinks() {
+        return List.of("kafka");
+    }
+
+    @Override
+    protected Properties properties() {
+        Properties p = super.properties();
+        p.setProperty("kafka.brokers", "127.0.0.1:" + port()); // refused, like the traced connects
+        p.setProperty("kafka.spool-dir", outputFile().getParent().resolve("spool").toString());
+        p.setProperty("kafka.request-timeout-ms", "1000");
+        p.setProperty("kafka.delivery-timeout-ms", "2000");
+        p.setProperty("kafka.max-block-ms", "1000");
+        p.setProperty("kafka.shutdown-timeout-ms", "3000");
+        return p;
+    }
+
+    @Test
+    void eventsAreSpooledAndTheLogNamesTheAddress() throws Exception {
+        StoreAndForward delivery = context.getRegistry().lookupByNameAndType("kafkaDelivery", StoreAndForward.class);
+        try (LogCapture log = new LogCapture()) {
+            connects(30);
+            await("events spooled", () -> delivery.getSpooled() >= 30);
+            await("a delivery failure logged", () -> log.contains("kafka delivery failed"));
+            assertTrue(log.contains("kafka delivery failed (no broker of 127.0.0.1:" + port() + " accepts connections)"),
+                    log.lines().toString());
+        }
+        assertEquals(0, delivery.getDelivered());
+        assertEquals(0, delivery.getLostSpoolFull());
+        assertTrue(delivery.getSpoolBytes() > 0);
+    }
+}
