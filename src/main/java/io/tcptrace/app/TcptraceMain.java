@@ -48,10 +48,21 @@ public final class TcptraceMain {
         main.addInitialProperty("tcptrace.self-pid", Long.toString(ProcessHandle.current().pid()));
         main.addInitialProperty("tcptrace.sink-uris", sinks.endpointUris());
         main.configure().withRoutesIncludePattern(sinks.includePattern());
+        // camel-main does not map CAMEL_MANAGEMENT_* / CAMEL_METRICS_* environment variables to its
+        // settings by itself; do it, so every setting really is overridable from the environment.
+        for (String key : defaults.stringPropertyNames()) {
+            if (key.startsWith("camel.management.") || key.startsWith("camel.metrics.")) {
+                String value = setting(key, defaults, "");
+                if (!value.equals(defaults.getProperty(key))) {
+                    main.addOverrideProperty(key, value);
+                }
+            }
+        }
         main.bind("drops", new DropCounter());
         main.addMainListener(new MainListenerSupport() {
             @Override
             public void afterStart(BaseMainSupport m) {
+                Operations.start(m.getCamelContext());
                 LOG.info("tcptrace ready: tracing TCP connects to sinks {}", sinks.names());
             }
 

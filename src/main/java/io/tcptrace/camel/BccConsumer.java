@@ -48,6 +48,8 @@ public class BccConsumer extends DefaultConsumer implements Suspendable {
         tracer = ConnectTracer.open(endpoint.tracerConfig(), Path.of(endpoint.getCacheDir()),
                 endpoint.resolvedHostName(), this::deliver);
         running = true;
+        ConnectTracer t = tracer;
+        endpoint.attachedBy(() -> running && t.attached());
         executor = endpoint.getCamelContext().getExecutorServiceManager()
                 .newSingleThreadExecutor(this, "bcc-" + endpoint.getProgram() + "-poll");
         loop = executor.submit(this::pollLoop);
@@ -152,6 +154,7 @@ public class BccConsumer extends DefaultConsumer implements Suspendable {
         }
         lastCounterRead = now;
         KernelCounters c = tracer.counters();
+        endpoint.kernelCounters(c);
         endpoint.lostTotalCounter().set(c.lost());
         long unreported = c.lost() - lostAtLastWarn;
         if (unreported > 0 && (force || now - lastWarnNanos >= endpoint.getLostWarnInterval() * 1_000_000L)) {

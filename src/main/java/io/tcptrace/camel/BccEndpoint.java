@@ -1,5 +1,6 @@
 package io.tcptrace.camel;
 
+import io.tcptrace.kernel.KernelCounters;
 import io.tcptrace.kernel.ProbeMode;
 import io.tcptrace.kernel.TracerConfig;
 import io.tcptrace.kernel.Transport;
@@ -9,6 +10,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.apache.camel.Category;
@@ -72,6 +74,8 @@ public class BccEndpoint extends DefaultEndpoint {
 
     private final AtomicLong lostTotal = new AtomicLong();
     private final AtomicLong received = new AtomicLong();
+    private volatile KernelCounters kernelCounters = new KernelCounters(0, 0, 0, 0);
+    private volatile BooleanSupplier attached = () -> false;
 
     public BccEndpoint(String uri, BccComponent component) {
         super(uri, component);
@@ -146,6 +150,24 @@ public class BccEndpoint extends DefaultEndpoint {
 
     AtomicLong lostTotalCounter() {
         return lostTotal;
+    }
+
+    /** The kernel's loss and filter counters as last read (at most 200 ms old while running). */
+    public KernelCounters getKernelCounters() {
+        return kernelCounters;
+    }
+
+    void kernelCounters(KernelCounters counters) {
+        this.kernelCounters = counters;
+    }
+
+    /** Whether a consumer of this endpoint has its probes attached right now. */
+    public boolean isAttached() {
+        return attached.getAsBoolean();
+    }
+
+    void attachedBy(BooleanSupplier state) {
+        this.attached = state;
     }
 
     /** Events read from the kernel. */

@@ -17,6 +17,10 @@ public interface BatchSender {
     /** Short name for logs and metrics, e.g. "splunk". */
     String name();
 
+    /** Called once delivery really starts (in the running application): the place for "ready" log lines. */
+    default void onStart() {
+    }
+
     /** What happened to a batch. */
     enum Outcome {
         /** Every record is delivered. */

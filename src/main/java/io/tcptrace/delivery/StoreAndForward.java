@@ -11,6 +11,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,11 +31,13 @@ import org.slf4j.LoggerFactory;
  * are counted and logged. On stop, what is in memory is sent within the shutdown timeout or
  * spooled, and a later start replays the spool.
  */
-public class StoreAndForward {
+public class StoreAndForward implements CamelContextAware {
     private static final Logger LOG = LoggerFactory.getLogger(StoreAndForward.class);
     private static final long REPORT_INTERVAL_NANOS = 60_000_000_000L;
+    private static final long IN_FLIGHT_GRACE_MILLIS = 10_000;
 
     // Settings, set from the sink's YAML bean definition.
+    private CamelContext camelContext;
     private BatchSender sender;
     private String spoolDir;
     private int queueCapacity = 100_000;
@@ -63,14 +67,39 @@ public class StoreAndForward {
     private final AtomicLong deadLettered = new AtomicLong();
     private final AtomicLong lostSpoolFull = new AtomicLong();
     private final AtomicLong retries = new AtomicLong();
+    private volatile long failingSinceNanos; // 0 while deliveries succeed
+    private volatile long stopDeadlineNanos;
 
-    /** Opens the spools (replaying what a previous run left) and starts the delivery thread. */
+    /**
+     * The bean's init method. Camel may build the YAML beans more than once, in contexts that
+     * never start; so with a CamelContext the spools open and the thread starts only when that
+     * context starts (two instances on one spool directory would fight over it).
+     */
     public void start() throws IOException {
-        if (worker != null) {
-            return;
-        }
         if (sender == null || spoolDir == null) {
             throw new IllegalStateException("store-and-forward needs a sender and a spoolDir");
+        }
+        if (camelContext == null) {
+            startDelivery();
+        } else {
+            try {
+                camelContext.addStartupListener((context, alreadyStarted) -> {
+                    // Only the instance the registry holds is the one routes call; a copy built
+                    // while the YAML was first parsed must not touch the spool.
+                    if (context.getRegistry().findByType(StoreAndForward.class).stream().anyMatch(b -> b == this)) {
+                        startDelivery();
+                    }
+                });
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    /** Opens the spools (replaying what a previous run left) and starts the delivery thread. */
+    synchronized void startDelivery() {
+        if (worker != null) {
+            return;
         }
         try {
             spool = new Spool(Path.of(spoolDir, "spool"), maxSpoolBytes);
@@ -88,6 +117,7 @@ public class StoreAndForward {
             LOG.info("{} spool holds {} bytes from an earlier run: replaying once {} is healthy", sender.name(),
                     spool.sizeBytes(), sender.name());
         }
+        sender.onStart();
         running = true;
         worker = new Thread(this::deliverLoop, "tcptrace-" + sender.name() + "-delivery");
         worker.start();
@@ -101,6 +131,9 @@ public class StoreAndForward {
     }
 
     void offer(byte[] record, boolean batchEnd) {
+        if (worker == null) {
+            startDelivery(); // a route may run before the startup listener fires
+        }
         offered.incrementAndGet();
         lock.lock();
         try {
@@ -126,18 +159,21 @@ public class StoreAndForward {
     }
 
     /** Sends or spools what is in memory within the shutdown timeout, then stops. */
-    public void stop() throws InterruptedException {
+    public synchronized void stop() throws InterruptedException {
         if (worker == null) {
             return;
         }
-        running = false;
         lock.lock();
         try {
+            stopDeadlineNanos = System.nanoTime() + shutdownTimeoutMillis * 1_000_000L;
+            running = false;
             wake.signalAll();
         } finally {
             lock.unlock();
         }
-        worker.join(shutdownTimeoutMillis);
+        // The worker takes no new batch after the deadline; a request already in flight gets a
+        // grace period to finish, since cutting it off could leave it delivered and spooled too.
+        worker.join(shutdownTimeoutMillis + IN_FLIGHT_GRACE_MILLIS);
         if (worker.isAlive()) {
             worker.interrupt();
             worker.join(5000);
@@ -179,12 +215,18 @@ public class StoreAndForward {
                 }
                 if (!failing) {
                     backoff.reset();
+                    failingSinceNanos = 0;
+                } else if (failingSinceNanos == 0) {
+                    failingSinceNanos = System.nanoTime();
                 }
             } catch (InterruptedException e) {
                 break;
             } catch (IOException | RuntimeException e) {
                 LOG.error("{} delivery error: {}", sender.name(), e.toString());
                 failing = true;
+                if (failingSinceNanos == 0) {
+                    failingSinceNanos = System.nanoTime();
+                }
             }
         }
     }
@@ -211,6 +253,9 @@ public class StoreAndForward {
     private List<byte[]> takeMemoryBatch() throws InterruptedException {
         lock.lock();
         try {
+            if (!running && System.nanoTime() - stopDeadlineNanos > 0) {
+                return null; // out of shutdown time: stop() spools the rest
+            }
             if (queue.isEmpty()) {
                 if (spoolMode || !running) {
                     return null;
@@ -426,6 +471,12 @@ public class StoreAndForward {
         return retries.get();
     }
 
+    /** How long deliveries have been failing without a success in between; 0 when they succeed. */
+    public long getFailingForMillis() {
+        long since = failingSinceNanos;
+        return since == 0 ? 0 : (System.nanoTime() - since) / 1_000_000;
+    }
+
     public int getQueueDepth() {
         lock.lock();
         try {
@@ -445,6 +496,16 @@ public class StoreAndForward {
     }
 
     // Settings.
+    @Override
+    public void setCamelContext(CamelContext camelContext) {
+        this.camelContext = camelContext;
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return camelContext;
+    }
+
     public void setSender(BatchSender sender) {
         this.sender = sender;
     }

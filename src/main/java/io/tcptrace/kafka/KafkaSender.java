@@ -42,7 +42,7 @@ public class KafkaSender implements BatchSender, CamelContextAware {
     private String key;
     private int healthTimeoutMillis = 2000;
 
-    /** The bean's init method: checks the settings and says whether a broker answers. */
+    /** The bean's init method: checks the settings. */
     public void init() {
         if (brokers == null || brokers.isBlank()) {
             throw new IllegalStateException("the kafka sink needs broker addresses: set KAFKA_BROKERS, e.g. kafka1:9092,kafka2:9092");
@@ -50,6 +50,10 @@ public class KafkaSender implements BatchSender, CamelContextAware {
         if (key == null || key.isBlank()) {
             key = hostName();
         }
+    }
+
+    @Override
+    public void onStart() {
         if (healthy()) {
             LOG.info("kafka sink ready: brokers {}, record key {}", brokers, key);
         } else {

@@ -4,6 +4,7 @@ import io.tcptrace.delivery.BatchSender;
 import java.io.ByteArrayOutputStream;
 import java.util.List;
 import java.util.UUID;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.CamelContext;
 import org.apache.camel.CamelContextAware;
 import org.apache.camel.Exchange;
@@ -40,6 +41,7 @@ public class HecSender implements BatchSender, CamelContextAware {
     private long ackTimeoutMillis = 60_000;
     private long ackPollMillis = 250;
     private final String channel = UUID.randomUUID().toString();
+    private MeterRegistry meters;
 
     /** Checks the settings and builds the camel-http endpoint URIs; the bean's init method. */
     public void init() {
@@ -58,11 +60,15 @@ public class HecSender implements BatchSender, CamelContextAware {
         eventUri = base + "/services/collector/event" + query;
         healthUri = base + "/services/collector/health" + query;
         ackUri = base + "/services/collector/ack" + query;
+    }
+
+    @Override
+    public void onStart() {
         if (url.startsWith("http://")) {
             LOG.warn("splunk sink uses plain http: the HEC token and events cross the network unencrypted");
         }
-        LOG.info("splunk sink ready: {} (gzip {}, indexer acknowledgement {})", base + "/services/collector/event",
-                gzip ? "on" : "off", ack ? "on" : "off");
+        LOG.info("splunk sink ready: {}/services/collector/event (gzip {}, indexer acknowledgement {})",
+                url.replaceAll("/+$", ""), gzip ? "on" : "off", ack ? "on" : "off");
     }
 
     @Override
@@ -80,6 +86,7 @@ public class HecSender implements BatchSender, CamelContextAware {
         }
         HecResponse r = HecResponse.parse(reply.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class),
                 reply.getMessage().getBody(String.class));
+        countResponse(r);
         if (r.success()) {
             return ack ? awaitAck(r.ackId(), batch.size()) : Result.delivered(batch.size());
         }
@@ -91,6 +98,18 @@ public class HecSender implements BatchSender, CamelContextAware {
             return Result.rejected(r.invalidEventNumber(), 1, r.describe() + " at event " + r.invalidEventNumber());
         }
         return Result.rejected(0, batch.size(), r.describe());
+    }
+
+    /** tcptrace_hec_responses_total{status,code}, when the application runs with metrics on. */
+    private void countResponse(HecResponse r) {
+        if (meters == null) {
+            meters = camelContext.getRegistry().findSingleByType(MeterRegistry.class);
+            if (meters == null) {
+                return;
+            }
+        }
+        meters.counter("tcptrace.hec.responses", "status", Integer.toString(r.status()), "code",
+                Integer.toString(r.code())).increment();
     }
 
     @Override

@@ -28,6 +28,7 @@ import org.slf4j.LoggerFactory;
  */
 public class HecTls extends SSLContextParameters implements HostnameVerifier {
     private static final Logger LOG = LoggerFactory.getLogger(HecTls.class);
+    private static final java.util.concurrent.atomic.AtomicBoolean WARNED = new java.util.concurrent.atomic.AtomicBoolean();
     private final HostnameVerifier verifier = new DefaultHostnameVerifier();
     private String caFile;
     private boolean insecure;
@@ -35,9 +36,11 @@ public class HecTls extends SSLContextParameters implements HostnameVerifier {
     /** The bean's init method: builds the trust manager from the settings. */
     public void init() {
         TrustManagersParameters trust = new TrustManagersParameters();
-        if (insecure) {
+        if (insecure && !WARNED.getAndSet(true)) { // once: Camel may build this bean twice
             LOG.warn("splunk sink TLS verification is OFF (splunk.tls-insecure=true): any certificate and host name"
                     + " is accepted. Use only in a lab.");
+        }
+        if (insecure) {
             trust.setTrustManager(new TrustAll());
             setTrustManagers(trust);
         } else if (caFile != null && !caFile.isBlank()) {

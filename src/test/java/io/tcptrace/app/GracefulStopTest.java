@@ -6,72 +6,142 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tcptrace.KernelTestSupport;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
+import io.tcptrace.splunk.StrictHecServer;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The application as a separate process, configured only by environment variables: a burst of
- * connects, then SIGTERM right away. Every connect must be in the file: what was in the
- * kernel buffer at SIGTERM is drained and delivered before exit.
+ * The application as a separate process, configured only by environment variables. SIGTERM
+ * delivers or spools everything read from the kernel; after kill -9 the next start replays
+ * what the spool holds.
  */
 class GracefulStopTest {
+    private static final String TOKEN = "0d9a4c7e-2b1f-4e8a-9c3d-5f6a7b8c9d0e";
+
     @TempDir
     Path tmp;
 
+    @BeforeEach
+    void kernel() {
+        KernelTestSupport.requireKernel();
+    }
+
     @Test
     void sigtermRightAfterABurstLosesNothing() throws Exception {
-        KernelTestSupport.requireKernel();
         Path out = tmp.resolve("events.jsonl");
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), TcptraceMain.class.getName());
-        pb.environment().put("TCPTRACE_SINKS", "file");
-        pb.environment().put("TCPTRACE_FILE", out.toString());
-        pb.environment().put("TCPTRACE_ROUTES_DIR", YamlRoutesTestSupport.ROUTES.toString());
-        pb.environment().put("TCPTRACE_CACHE_DIR", System.getProperty("java.io.tmpdir") + "/tcptrace-test-cache");
-        pb.redirectErrorStream(true);
-        Process tracer = pb.start();
-        List<String> log = new CopyOnWriteArrayList<>();
-        CompletableFuture<Void> attached = new CompletableFuture<>();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(tracer.getInputStream(),
-                    StandardCharsets.UTF_8))) {
-                for (String line; (line = r.readLine()) != null; ) {
-                    log.add(line);
-                    if (line.contains("tcptrace ready")) {
-                        attached.complete(null);
+        int port = refusedPort();
+        try (TracerProcess tracer = TracerProcess.start(Map.of("TCPTRACE_SINKS", "file",
+                "TCPTRACE_FILE", out.toString()))) {
+            int burst = 2000;
+            for (int i = 0; i < burst; i++) {
+                connectRefused("127.0.0.1", port);
+            }
+            tracer.sigterm();
+            assertEquals(burst, linesWithPort(List.of(out), port), "events in the file after SIGTERM; log:\n"
+                    + tracer.logText());
+            assertTrue(tracer.eventsReadAtStop() >= burst, tracer.logText());
+            assertTrue(tracer.log().stream().noneMatch(l -> l.contains(" ERROR ")), tracer.logText());
+        }
+    }
+
+    @Test
+    void sigtermMidBurstAccountsForEveryEventInTheSinksAndTheSpool() throws Exception {
+        int port = refusedPort();
+        Path out = tmp.resolve("events.jsonl");
+        try (StrictHecServer hec = StrictHecServer.withTokens(TOKEN).start()) {
+            hec.setResponseDelay(Duration.ofMillis(500)); // a slow HEC: batches pile up in memory
+            TracerProcess tracer = TracerProcess.start(Map.of("TCPTRACE_SINKS", "file,splunk",
+                    "TCPTRACE_FILE", out.toString(), "TCPTRACE_DEST_PORTS", Integer.toString(port),
+                    "SPLUNK_HEC_URL", hec.url(), "SPLUNK_HEC_TOKEN", TOKEN,
+                    "SPLUNK_SPOOL_DIR", tmp.resolve("spool").toString(), "SPLUNK_SHUTDOWN_TIMEOUT_MS", "1000"));
+            AtomicBoolean go = new AtomicBoolean(true);
+            Thread burst = new Thread(() -> {
+                while (go.get()) {
+                    try {
+                        connectRefused("127.0.0.1", port);
+                    } catch (IOException e) {
+                        return;
                     }
                 }
-            } catch (Exception ignored) {
-                // process ended
-            }
-            attached.complete(null);
-        });
-        reader.start();
-        attached.get(60, TimeUnit.SECONDS);
-        assertTrue(tracer.isAlive(), "tracer exited early:\n" + String.join("\n", log));
+            });
+            burst.start();
+            Thread.sleep(1500);
+            tracer.sigterm(); // mid-burst
+            go.set(false);
+            burst.join();
 
-        int port = refusedPort();
-        int burst = 2000;
-        for (int i = 0; i < burst; i++) {
-            connectRefused("127.0.0.1", port);
+            long read = tracer.eventsReadAtStop();
+            assertTrue(read > 1000, "events read: " + read + "\n" + tracer.logText());
+            assertEquals(read, linesWithPort(List.of(out), port), "file sink");
+            List<String> indexed = hec.indexedEvents().stream()
+                    .filter(e -> e.path("event").path("dest_port").asInt() == port)
+                    .map(e -> e.path("event").path("time").asText() + "/" + e.path("event").path("src_port"))
+                    .toList();
+            long spooled = linesWithPort(files(tmp.resolve("spool/spool")), port);
+            assertEquals(indexed.size(), new HashSet<>(indexed).size(), "nothing indexed twice");
+            assertEquals(read, indexed.size() + spooled, "splunk: indexed " + indexed.size() + " + spooled " + spooled);
+            assertTrue(spooled > 0, "a slow HEC leaves work for the spool at shutdown");
         }
-        tracer.toHandle().destroy(); // SIGTERM; Process.destroy() would also close our end of its output
-        assertTrue(tracer.waitFor(60, TimeUnit.SECONDS), "tracer did not stop");
-        reader.join(5000);
+    }
 
-        long lines = Files.readAllLines(out).stream().filter(l -> l.contains("\"dest_port\":" + port + ",")).count();
-        assertEquals(burst, lines, "events in the file after SIGTERM; log:\n" + String.join("\n", log));
-        assertTrue(log.stream().anyMatch(l -> l.contains("stopped after")),
-                "exit " + tracer.exitValue() + ", log:\n" + String.join("\n", log));
-        assertTrue(log.stream().noneMatch(l -> l.contains(" ERROR ")), String.join("\n", log));
+    @Test
+    void afterKillDashNineTheNextStartReplaysTheSpool() throws Exception {
+        int port = refusedPort();
+        Map<String, String> env;
+        try (StrictHecServer hec = StrictHecServer.withTokens(TOKEN).start()) {
+            env = Map.of("TCPTRACE_SINKS", "splunk", "TCPTRACE_DEST_PORTS", Integer.toString(port),
+                    "SPLUNK_HEC_URL", hec.url(), "SPLUNK_HEC_TOKEN", TOKEN,
+                    "SPLUNK_SPOOL_DIR", tmp.resolve("spool").toString());
+            hec.setDown(true);
+            int burst = 500;
+            try (TracerProcess tracer = TracerProcess.start(env)) {
+                for (int i = 0; i < burst; i++) {
+                    connectRefused("127.0.0.1", port);
+                }
+                Metrics.await(tracer, "tcptrace_sink_spooled_total{sink=\"splunk\"}", burst);
+                tracer.kill();
+            }
+            hec.setUp();
+            try (TracerProcess again = TracerProcess.start(env)) {
+                long deadline = System.nanoTime() + 30_000_000_000L;
+                while (indexed(hec, port) < burst && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                assertEquals(burst, indexed(hec, port), again.logText());
+                assertTrue(again.log().stream().anyMatch(l -> l.contains("spool holds")), again.logText());
+                again.sigterm();
+            }
+        }
+    }
+
+    private static long indexed(StrictHecServer hec, int port) {
+        return hec.indexedEvents().stream().filter(e -> e.path("event").path("dest_port").asInt() == port).count();
+    }
+
+    private static List<Path> files(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.toString().endsWith(".jsonl") || p.toString().endsWith(".open")).toList();
+        }
+    }
+
+    private static long linesWithPort(List<Path> files, int port) throws IOException {
+        long n = 0;
+        for (Path f : files) {
+            n += Files.readAllLines(f).stream().filter(l -> l.contains("\"dest_port\":" + port + ",")).count();
+        }
+        return n;
     }
 }

@@ -1,0 +1,128 @@
+package io.tcptrace.app;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The application in a child JVM, configured only by environment variables as an operator
+ * would, with its log collected. The management server gets a free port.
+ */
+public final class TracerProcess implements AutoCloseable {
+    private static final Pattern STOPPED = Pattern.compile("stopped after (\\d+) events from the kernel, (\\d+) lost");
+
+    private final Process process;
+    private final List<String> log = new CopyOnWriteArrayList<>();
+    private final CompletableFuture<Boolean> ready = new CompletableFuture<>();
+    private final Thread reader;
+    public final int managementPort;
+
+    private TracerProcess(Map<String, String> env) throws IOException {
+        managementPort = freePort();
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), TcptraceMain.class.getName());
+        Map<String, String> e = pb.environment();
+        e.put("TCPTRACE_ROUTES_DIR", YamlRoutesTestSupport.ROUTES.toString());
+        e.put("TCPTRACE_CACHE_DIR", System.getProperty("java.io.tmpdir") + "/tcptrace-test-cache");
+        e.put("CAMEL_MANAGEMENT_PORT", Integer.toString(managementPort));
+        e.putAll(env);
+        pb.redirectErrorStream(true);
+        process = pb.start();
+        reader = new Thread(this::readLog, "tracer-log");
+        reader.start();
+    }
+
+    /** Starts the tracer and waits until it says it is ready. */
+    public static TracerProcess start(Map<String, String> env) throws Exception {
+        TracerProcess t = new TracerProcess(new HashMap<>(env));
+        t.ready.get(60, TimeUnit.SECONDS);
+        assertTrue(t.process.isAlive(), "tracer exited early:\n" + t.logText());
+        return t;
+    }
+
+    private void readLog() {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                StandardCharsets.UTF_8))) {
+            for (String line; (line = r.readLine()) != null; ) {
+                log.add(line);
+                if (line.contains("tcptrace ready")) {
+                    ready.complete(true);
+                }
+            }
+        } catch (IOException ignored) {
+            // the process ended
+        }
+        ready.complete(false);
+    }
+
+    /** SIGTERM (Process.destroy() would also close our end of its output), then waits for the exit. */
+    public int sigterm() throws InterruptedException {
+        process.toHandle().destroy();
+        return awaitExit();
+    }
+
+    /** SIGKILL: no shutdown at all. */
+    public int kill() throws InterruptedException {
+        process.toHandle().destroyForcibly();
+        return awaitExit();
+    }
+
+    private int awaitExit() throws InterruptedException {
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "tracer did not stop:\n" + logText());
+        reader.join(5000);
+        return process.exitValue();
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public List<String> log() {
+        return log;
+    }
+
+    public String logText() {
+        return String.join("\n", log);
+    }
+
+    /** Events read from the kernel, from the consumer's last log line; -1 if it never logged one. */
+    public long eventsReadAtStop() {
+        for (String line : log) {
+            Matcher m = STOPPED.matcher(line);
+            if (m.find()) {
+                return Long.parseLong(m.group(1));
+            }
+        }
+        return -1;
+    }
+
+    public String managementUrl(String path) {
+        return "http://127.0.0.1:" + managementPort + path;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            kill();
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
