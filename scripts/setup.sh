@@ -68,3 +68,14 @@ if [ ! -x ".tools/apache-maven-$MAVEN_VERSION/bin/mvn" ]; then
   tar xzf ".tools/apache-maven-$MAVEN_VERSION-bin.tar.gz" -C .tools
   rm -f ".tools/apache-maven-$MAVEN_VERSION-bin.tar.gz"
 fi
+
+# The benchmark also needs gcc (its load generator) and BCC's Python bindings (the baseline).
+if [ "${1:-}" = "--bench" ]; then
+  bench_missing=()
+  command -v gcc >/dev/null || bench_missing+=(gcc libc6-dev)
+  have_pkg python3-bpfcc || bench_missing+=(python3-bpfcc)
+  if [ ${#bench_missing[@]} -gt 0 ]; then
+    say "installing for the benchmark: ${bench_missing[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${bench_missing[@]}" >/dev/null
+  fi
+fi

@@ -22,18 +22,20 @@ import java.util.regex.Pattern;
  * would, with its log collected. The management server gets a free port.
  */
 public final class TracerProcess implements AutoCloseable {
+    private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     private static final Pattern STOPPED = Pattern.compile("stopped after (\\d+) events from the kernel, (\\d+) lost");
 
     private final Process process;
     private final List<String> log = new CopyOnWriteArrayList<>();
     private final CompletableFuture<Boolean> ready = new CompletableFuture<>();
     private final Thread reader;
+    private final long spawnedNanos = System.nanoTime();
+    private volatile long readyNanos;
     public final int managementPort;
 
-    private TracerProcess(Map<String, String> env) throws IOException {
+    private TracerProcess(List<String> command, Map<String, String> env) throws IOException {
         managementPort = freePort();
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), TcptraceMain.class.getName());
+        ProcessBuilder pb = new ProcessBuilder(command);
         Map<String, String> e = pb.environment();
         e.put("TCPTRACE_ROUTES_DIR", YamlRoutesTestSupport.ROUTES.toString());
         e.put("TCPTRACE_CACHE_DIR", System.getProperty("java.io.tmpdir") + "/tcptrace-test-cache");
@@ -47,7 +49,19 @@ public final class TracerProcess implements AutoCloseable {
 
     /** Starts the tracer and waits until it says it is ready. */
     public static TracerProcess start(Map<String, String> env) throws Exception {
-        TracerProcess t = new TracerProcess(new HashMap<>(env));
+        return start(List.of(JAVA, "-cp", System.getProperty("java.class.path"), TcptraceMain.class.getName()), env);
+    }
+
+    /** Starts the packaged application, {@code java OPTS -jar JAR}, and waits until it is ready. */
+    public static TracerProcess startJar(Path jar, List<String> jvmOptions, Map<String, String> env) throws Exception {
+        List<String> command = new java.util.ArrayList<>(List.of(JAVA));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", jar.toString()));
+        return start(command, env);
+    }
+
+    private static TracerProcess start(List<String> command, Map<String, String> env) throws Exception {
+        TracerProcess t = new TracerProcess(command, new HashMap<>(env));
         t.ready.get(60, TimeUnit.SECONDS);
         assertTrue(t.process.isAlive(), "tracer exited early:\n" + t.logText());
         return t;
@@ -59,6 +73,7 @@ public final class TracerProcess implements AutoCloseable {
             for (String line; (line = r.readLine()) != null; ) {
                 log.add(line);
                 if (line.contains("tcptrace ready")) {
+                    readyNanos = System.nanoTime();
                     ready.complete(true);
                 }
             }
@@ -84,6 +99,21 @@ public final class TracerProcess implements AutoCloseable {
         assertTrue(process.waitFor(60, TimeUnit.SECONDS), "tracer did not stop:\n" + logText());
         reader.join(5000);
         return process.exitValue();
+    }
+
+    /** Seconds from spawning the JVM until it logged that it is ready (probes attached, sinks up). */
+    public double secondsToReady() {
+        return (readyNanos - spawnedNanos) / 1e9;
+    }
+
+    /** Peak resident memory so far (VmHWM), in MB. */
+    public double peakRssMb() throws IOException {
+        for (String line : java.nio.file.Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
+            if (line.startsWith("VmHWM:")) {
+                return Long.parseLong(line.replaceAll("\\D", "")) / 1024.0;
+            }
+        }
+        return -1;
     }
 
     public long pid() {

@@ -103,6 +103,7 @@ public final class StrictHecServer implements AutoCloseable {
     // Guarded by "data": what was indexed and seen, and the fault switches that act on event bodies.
     private final Object data = new Object();
     private final List<JsonNode> indexed = new ArrayList<>();
+    private volatile java.util.function.Consumer<JsonNode> indexListener;
     private final List<RecordedRequest> recorded = new ArrayList<>();
     private final Deque<Forced> forced = new ArrayDeque<>();
     private final Set<Long> rejectedPositions = new HashSet<>();
@@ -296,6 +297,14 @@ public final class StrictHecServer implements AutoCloseable {
         synchronized (data) {
             forced.addLast(new Forced(status, code, text, requests));
         }
+    }
+
+    /**
+     * Hands every indexed envelope to the listener as it is indexed, instead of keeping it (for
+     * benchmarks: hundreds of thousands of events). Null keeps them again.
+     */
+    public void setIndexListener(java.util.function.Consumer<JsonNode> listener) {
+        this.indexListener = listener;
     }
 
     public void setUnhealthy(boolean unhealthy) {
@@ -519,7 +528,12 @@ public final class StrictHecServer implements AutoCloseable {
         HecEventParser.Result result;
         synchronized (data) {
             result = HecEventParser.parse(body, this::injectedRejection, allowedIndexes);
-            indexed.addAll(result.accepted());
+            if (indexListener == null) {
+                indexed.addAll(result.accepted());
+            }
+        }
+        if (indexListener != null) {
+            result.accepted().forEach(indexListener);
         }
         answer.events = result.accepted().size();
         if (result.error() != null) {

@@ -1,0 +1,235 @@
+package io.tcptrace.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.tcptrace.app.Metrics;
+import io.tcptrace.app.TracerProcess;
+import io.tcptrace.kafka.KafkaBroker;
+import io.tcptrace.splunk.StrictHecServer;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code ./tcptrace bench}: completeness, overhead, start-up, memory and latency of the packaged
+ * tracer on this machine, and the original design (bench/baseline_hec.py) in the same run. Sinks
+ * are real: a file, the strict HEC server of the tests, a Kafka broker in a child JVM.
+ */
+public final class Benchmark {
+    private static final String TOKEN = "b3f1c2d4-0a9e-4f7b-8c6d-5e4f3a2b1c0d";
+
+    private final Settings s;
+    private final Path work;
+    private final LoadGenerator load;
+    private final Report report = new Report();
+    private final AtomicLong hecCount = new AtomicLong();
+    private final List<Double> latencies = new CopyOnWriteArrayList<>();
+    private volatile int countedPort;
+    private volatile boolean recordLatency;
+    private StrictHecServer hec;
+    private KafkaBroker kafka;
+
+    record Settings(Path jar, List<String> jvmOptions, int burst, int runs, int pairs, int overheadConnects,
+            int latencyRate, int latencySeconds, int baselineBurst, Path out) {
+        static Settings fromSystemProperties() {
+            String opts = System.getProperty("bench.jvm-options", "").trim();
+            return new Settings(Path.of(System.getProperty("bench.jar", "target/tcptrace.jar")),
+                    opts.isEmpty() ? List.of() : List.of(opts.split("\\s+")),
+                    Integer.getInteger("bench.burst", 200_000), Integer.getInteger("bench.runs", 3),
+                    Integer.getInteger("bench.pairs", 3), Integer.getInteger("bench.overhead-connects", 100_000),
+                    Integer.getInteger("bench.latency-rate", 10_000), Integer.getInteger("bench.latency-seconds", 10),
+                    Integer.getInteger("bench.baseline-burst", 20_000),
+                    Path.of(System.getProperty("bench.out", "target/bench/results.md")));
+        }
+    }
+
+    private Benchmark(Settings s) throws IOException, InterruptedException {
+        this.s = s;
+        this.work = Files.createTempDirectory("tcptrace-bench");
+        this.load = LoadGenerator.build(Path.of("bench/connect-burst.c"), work.resolve("connect-burst"));
+    }
+
+    public static void main(String[] args) throws Exception {
+        Settings settings = Settings.fromSystemProperties();
+        Benchmark b = new Benchmark(settings);
+        try {
+            b.run();
+        } finally {
+            b.close();
+        }
+        System.exit(0); // the Kafka client threads are not daemons
+    }
+
+    private void run() throws Exception {
+        hec = StrictHecServer.withTokens(TOKEN).start();
+        hec.setIndexListener(this::onIndexed);
+        kafka = new KafkaBroker();
+        kafka.start();
+        report.machine(s);
+        completeness();
+        overhead();
+        latency();
+        baseline();
+        String text = report.render();
+        System.out.println(text);
+        Files.createDirectories(s.out().toAbsolutePath().getParent());
+        Files.writeString(s.out(), text);
+        System.out.println("written to " + s.out());
+    }
+
+    private void onIndexed(JsonNode envelope) {
+        if (envelope.path("event").path("dest_port").asInt() != countedPort) {
+            return;
+        }
+        hecCount.incrementAndGet();
+        if (recordLatency) {
+            double eventMillis = envelope.path("time").asDouble() * 1000;
+            latencies.add(Instant.now().toEpochMilli() - eventMillis);
+        }
+    }
+
+    /** A burst of N connects flat out; every event must reach the file, HEC and Kafka, none lost in the kernel. */
+    private void completeness() throws Exception {
+        for (int r = 1; r <= s.runs(); r++) {
+            int port = freePort();
+            countedPort = port;
+            hecCount.set(0);
+            String topic = "bench-" + r;
+            kafka.createTopic(topic, 3);
+            Path file = work.resolve("run-" + r + ".jsonl");
+            Map<String, String> env = new HashMap<>(Map.of("TCPTRACE_SINKS", "file,splunk,kafka",
+                    "TCPTRACE_FILE", file.toString(), "SPLUNK_HEC_URL", hec.url(), "SPLUNK_HEC_TOKEN", TOKEN,
+                    "SPLUNK_SPOOL_DIR", work.resolve("spool-splunk-" + r).toString(),
+                    "KAFKA_BROKERS", kafka.bootstrapServers(), "KAFKA_TOPIC", topic,
+                    "KAFKA_SPOOL_DIR", work.resolve("spool-kafka-" + r).toString()));
+            try (TracerProcess tracer = TracerProcess.startJar(s.jar(), s.jvmOptions(), env)) {
+                LoadGenerator.Result burst = load.run(port, s.burst(), 0);
+                long start = System.nanoTime();
+                long fileCount = 0;
+                double kafkaDelivered = 0;
+                long lastProgress = System.nanoTime();
+                long lastSum = -1;
+                while (System.nanoTime() - lastProgress < 20_000_000_000L) {
+                    fileCount = countLines(file, port);
+                    kafkaDelivered = metric(tracer, "tcptrace_sink_delivered_total{sink=\"kafka\"}");
+                    long sum = fileCount + hecCount.get() + (long) kafkaDelivered;
+                    if (fileCount >= s.burst() && hecCount.get() >= s.burst() && kafkaDelivered >= s.burst()) {
+                        break;
+                    }
+                    if (sum != lastSum) {
+                        lastSum = sum;
+                        lastProgress = System.nanoTime();
+                    }
+                    Thread.sleep(200);
+                }
+                double drainSeconds = (System.nanoTime() - start) / 1e9;
+                double rss = tracer.peakRssMb();
+                double lost = metric(tracer, "tcptrace_kernel_events_lost_total{reason=\"buffer_full\"}")
+                        + metric(tracer, "tcptrace_kernel_events_lost_total{reason=\"pending_map_full\"}");
+                tracer.sigterm();
+                long kafkaCount = KafkaCount.count(kafka, topic, port, s.burst());
+                report.completeness(r, burst, countLines(file, port), hecCount.get(), kafkaCount, (long) lost,
+                        tracer.secondsToReady(), rss, drainSeconds);
+            }
+        }
+    }
+
+    /** Connect rate with the tracer (file sink) running versus not, alternating A B A B. */
+    private void overhead() throws Exception {
+        int port = freePort();
+        for (int i = 1; i <= s.pairs(); i++) {
+            LoadGenerator.Result untraced = load.run(port, s.overheadConnects(), 0);
+            Path file = work.resolve("overhead-" + i + ".jsonl");
+            LoadGenerator.Result traced;
+            long written;
+            try (TracerProcess tracer = TracerProcess.startJar(s.jar(), s.jvmOptions(), Map.of(
+                    "TCPTRACE_SINKS", "file", "TCPTRACE_FILE", file.toString()))) {
+                traced = load.run(port, s.overheadConnects(), 0);
+                tracer.sigterm();
+                written = countLines(file, port);
+            }
+            report.overhead(i, untraced, traced, written);
+        }
+    }
+
+    /** Connect-to-HEC delay at a steady rate into the Splunk sink, default batching. */
+    private void latency() throws Exception {
+        int port = freePort();
+        countedPort = port;
+        hecCount.set(0);
+        latencies.clear();
+        try (TracerProcess tracer = TracerProcess.startJar(s.jar(), s.jvmOptions(), Map.of("TCPTRACE_SINKS", "splunk",
+                "SPLUNK_HEC_URL", hec.url(), "SPLUNK_HEC_TOKEN", TOKEN,
+                "SPLUNK_SPOOL_DIR", work.resolve("spool-latency").toString()))) {
+            recordLatency = true;
+            long n = (long) s.latencyRate() * s.latencySeconds();
+            LoadGenerator.Result paced = load.run(port, n, s.latencyRate());
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (hecCount.get() < n && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            recordLatency = false;
+            tracer.sigterm();
+            report.latency(paced, hecCount.get(), new ArrayList<>(latencies));
+        }
+    }
+
+    /** The original design: BCC from Python, one synchronous POST per event, same HEC receiver. */
+    private void baseline() throws Exception {
+        int port = freePort();
+        countedPort = port;
+        hecCount.set(0);
+        try (BaselineProcess py = BaselineProcess.start(Path.of("bench/baseline_hec.py"), port, hec.url(), TOKEN)) {
+            LoadGenerator.Result burst = load.run(port, s.baselineBurst(), 0);
+            long start = System.nanoTime();
+            long last = -1;
+            long lastChange = System.nanoTime();
+            while (System.nanoTime() - lastChange < 5_000_000_000L && System.nanoTime() - start < 90_000_000_000L) {
+                if (hecCount.get() != last) {
+                    last = hecCount.get();
+                    lastChange = System.nanoTime();
+                }
+                Thread.sleep(200);
+            }
+            double seconds = (lastChange - start) / 1e9;
+            BaselineProcess.Summary summary = py.stop();
+            report.baseline(burst, hecCount.get(), summary, seconds, py.secondsToReady());
+        }
+    }
+
+    private static double metric(TracerProcess tracer, String sample) throws Exception {
+        return Metrics.value(Metrics.get(tracer, "/observe/metrics").body(), sample).orElse(0.0);
+    }
+
+    private static long countLines(Path file, int port) throws IOException {
+        if (!Files.exists(file)) {
+            return 0;
+        }
+        String needle = "\"dest_port\":" + port + ",";
+        try (var lines = Files.lines(file)) {
+            return lines.filter(l -> l.contains(needle)).count();
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private void close() throws IOException {
+        if (kafka != null) {
+            kafka.close();
+        }
+        if (hec != null) {
+            hec.close();
+        }
+    }
+}
