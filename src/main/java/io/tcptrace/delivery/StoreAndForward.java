@@ -11,8 +11,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import org.apache.camel.CamelContext;
-import org.apache.camel.CamelContextAware;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,13 +29,12 @@ import org.slf4j.LoggerFactory;
  * are counted and logged. On stop, what is in memory is sent within the shutdown timeout or
  * spooled, and a later start replays the spool.
  */
-public class StoreAndForward implements CamelContextAware {
+public class StoreAndForward {
     private static final Logger LOG = LoggerFactory.getLogger(StoreAndForward.class);
     private static final long REPORT_INTERVAL_NANOS = 60_000_000_000L;
     private static final long IN_FLIGHT_GRACE_MILLIS = 10_000;
 
     // Settings, set from the sink's YAML bean definition.
-    private CamelContext camelContext;
     private BatchSender sender;
     private String spoolDir;
     private int queueCapacity = 100_000;
@@ -70,34 +67,15 @@ public class StoreAndForward implements CamelContextAware {
     private volatile long failingSinceNanos; // 0 while deliveries succeed
     private volatile long stopDeadlineNanos;
 
-    /**
-     * The bean's init method. Camel may build the YAML beans more than once, in contexts that
-     * never start; so with a CamelContext the spools open and the thread starts only when that
-     * context starts (two instances on one spool directory would fight over it).
-     */
+    /** Opens the spools (replaying what a previous run left) and starts the delivery thread. */
     public void start() throws IOException {
         if (sender == null || spoolDir == null) {
             throw new IllegalStateException("store-and-forward needs a sender and a spoolDir");
         }
-        if (camelContext == null) {
-            startDelivery();
-        } else {
-            try {
-                camelContext.addStartupListener((context, alreadyStarted) -> {
-                    // Only the instance the registry holds is the one routes call; a copy built
-                    // while the YAML was first parsed must not touch the spool.
-                    if (context.getRegistry().findByType(StoreAndForward.class).stream().anyMatch(b -> b == this)) {
-                        startDelivery();
-                    }
-                });
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }
+        startDelivery();
     }
 
-    /** Opens the spools (replaying what a previous run left) and starts the delivery thread. */
-    synchronized void startDelivery() {
+    private synchronized void startDelivery() {
         if (worker != null) {
             return;
         }
@@ -131,9 +109,6 @@ public class StoreAndForward implements CamelContextAware {
     }
 
     void offer(byte[] record, boolean batchEnd) {
-        if (worker == null) {
-            startDelivery(); // a route may run before the startup listener fires
-        }
         offered.incrementAndGet();
         lock.lock();
         try {
@@ -496,16 +471,6 @@ public class StoreAndForward implements CamelContextAware {
     }
 
     // Settings.
-    @Override
-    public void setCamelContext(CamelContext camelContext) {
-        this.camelContext = camelContext;
-    }
-
-    @Override
-    public CamelContext getCamelContext() {
-        return camelContext;
-    }
-
     public void setSender(BatchSender sender) {
         this.sender = sender;
     }

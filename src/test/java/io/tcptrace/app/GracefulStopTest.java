@@ -89,7 +89,7 @@ class GracefulStopTest {
                     .toList();
             long spooled = linesWithPort(files(tmp.resolve("spool/spool")), port);
             assertEquals(indexed.size(), new HashSet<>(indexed).size(), "nothing indexed twice");
-            assertEquals(read, indexed.size() + spooled, "splunk: indexed " + indexed.size() + " + spooled " + spooled);
+            assertEquals(read, indexed.size() + spooled, "splunk: indexed " + indexed.size() + " + spooled " + spooled + "\n" + tracer.logText());
             assertTrue(spooled > 0, "a slow HEC leaves work for the spool at shutdown");
         }
     }
