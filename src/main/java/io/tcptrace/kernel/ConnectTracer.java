@@ -6,6 +6,7 @@ import io.tcptrace.bcc.BpfModule;
 import io.tcptrace.bcc.CpuList;
 import io.tcptrace.bcc.EventReader;
 import io.tcptrace.bcc.PerfBufferReader;
+import io.tcptrace.bcc.RecordHandler;
 import io.tcptrace.bcc.RingBufferReader;
 import io.tcptrace.event.ConnectEvent;
 import io.tcptrace.event.ConnectEventBatchHandler;
@@ -59,8 +60,26 @@ public final class ConnectTracer implements AutoCloseable {
         BpfMap events = module.map("events");
         this.reader = transport == Transport.RINGBUF
                 ? new RingBufferReader(events, (data, size) -> add(decoder.decode(data, size)))
-                : new PerfBufferReader(events, perfPagesPerCpu(config.bufferPages()),
+                : openPerfBuffers(events, perfPagesPerCpu(config.bufferPages()),
                         (data, size) -> add(decoder.decode(data, size)));
+    }
+
+    /**
+     * Perf buffers are mmapped locked memory; past kernel.perf_event_mlock_kb they count against
+     * RLIMIT_MEMLOCK unless the process holds CAP_IPC_LOCK. libbcc loses the mmap's EPERM, so
+     * the likely cause is named here.
+     */
+    private static EventReader openPerfBuffers(BpfMap events, int pagesPerCpu, RecordHandler handler) {
+        try {
+            return new PerfBufferReader(events, pagesPerCpu, handler);
+        } catch (BccException e) {
+            if (KernelSupport.canLockMemory()) {
+                throw e;
+            }
+            throw new BccException(e.getMessage() + ": without CAP_IPC_LOCK the perf buffers (" + pagesPerCpu
+                    + " pages per CPU) must fit the locked-memory limit: raise it (LimitMEMLOCK= in the unit, "
+                    + "ulimit -l), lower bufferPages, or use transport=ringbuf");
+        }
     }
 
     /**

@@ -62,7 +62,7 @@ public final class KernelHeaders {
             }
         } catch (IOException e) {
             throw new BccException("cannot build the merged kernel header tree in " + merged + ": " + e.getMessage()
-                    + ": make the cache directory writable (TCPTRACE_CACHE) or install matching headers");
+                    + ": make the cache directory writable (TCPTRACE_CACHE_DIR) or install matching headers");
         }
         Libc.setenv("BCC_KERNEL_SOURCE", merged.toString(), 1);
         LOG.warn("no kernel headers match the running kernel {}: using {} headers merged in {}. Tracepoint mode is "

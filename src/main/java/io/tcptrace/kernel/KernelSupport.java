@@ -4,35 +4,92 @@ import io.tcptrace.bcc.BccException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 
 /** What the running kernel and this process can do, checked before anything is loaded. */
 public final class KernelSupport {
+    private static final int CAP_DAC_OVERRIDE = 1;
+    private static final int CAP_DAC_READ_SEARCH = 2;
+    private static final int CAP_IPC_LOCK = 14;
     private static final int CAP_SYS_ADMIN = 21;
     private static final int CAP_PERFMON = 38;
     private static final int CAP_BPF = 39;
     private static final Path[] TRACEFS = {Path.of("/sys/kernel/tracing"), Path.of("/sys/kernel/debug/tracing")};
+    /** The fix shared by every missing-capability message: the set deploy/tcptrace.service grants. */
+    private static final String GRANT = "run as root, or with CAP_BPF, CAP_PERFMON and CAP_DAC_READ_SEARCH "
+            + "as deploy/tcptrace.service does";
 
     private KernelSupport() {
     }
 
-    /** Fails unless the process may load BPF programs and open perf events. */
+    /**
+     * Fails unless the process may create BPF maps, load a tracing program and attach it.
+     * CAP_SYS_ADMIN alone covers both (and is all there is before Linux 5.8).
+     */
     public static void requirePrivileges() {
         long caps = effectiveCapabilities();
-        boolean admin = has(caps, CAP_SYS_ADMIN);
-        boolean bpf = has(caps, CAP_BPF);
-        boolean perfmon = has(caps, CAP_PERFMON);
-        if (!admin && !(bpf && perfmon)) {
-            String missing = (bpf ? "" : "CAP_BPF ") + (perfmon ? "" : "CAP_PERFMON");
-            throw new BccException("not allowed to load BPF programs (missing " + missing.trim()
-                    + "): run as root, or grant CAP_BPF and CAP_PERFMON (see the README, 'Least privilege')");
+        if (has(caps, CAP_SYS_ADMIN)) {
+            return;
+        }
+        List<String> missing = new ArrayList<>();
+        if (!has(caps, CAP_BPF)) {
+            missing.add("CAP_BPF (needed to create the BPF maps and load the program)");
+        }
+        if (!has(caps, CAP_PERFMON)) {
+            missing.add("CAP_PERFMON (needed to load a tracing BPF program and attach it to tracepoints)");
+        }
+        if (!missing.isEmpty()) {
+            throw new BccException("missing " + String.join(" and ", missing) + ": " + GRANT);
         }
     }
 
-    /** The mounted tracefs, which libbcc needs for tracepoint formats and ids. */
+    /**
+     * The mounted tracefs, which libbcc needs for tracepoint formats and ids. It is mounted
+     * root-only (mode 0700) by default, so a non-root process needs CAP_DAC_READ_SEARCH to read it.
+     */
     public static Path requireTracefs() {
-        return tracefs().orElseThrow(() -> new BccException(
+        Optional<Path> readable = tracefs();
+        if (readable.isPresent()) {
+            return readable.get();
+        }
+        Path mounted = mountedTracefs().orElseThrow(() -> new BccException(
                 "tracefs is not mounted: mount it with 'mount -t tracefs nodev /sys/kernel/tracing' (./tcptrace setup does)"));
+        long caps = effectiveCapabilities();
+        if (!has(caps, CAP_DAC_READ_SEARCH) && !has(caps, CAP_DAC_OVERRIDE)) {
+            throw new BccException("missing CAP_DAC_READ_SEARCH (needed to read tracepoint formats and ids in " + mounted
+                    + ", which user " + System.getProperty("user.name") + " may not read): " + GRANT);
+        }
+        throw new BccException("cannot read tracefs at " + mounted + " although it is mounted: check what denies "
+                + "access to " + mounted.resolve("events") + " (security module, mount options)");
+    }
+
+    /** True when the process holds CAP_IPC_LOCK, which lifts the locked-memory limit (perf buffers). */
+    public static boolean canLockMemory() {
+        return has(effectiveCapabilities(), CAP_IPC_LOCK);
+    }
+
+    /** Where tracefs is mounted, by /proc/self/mountinfo, whether or not this process may read it. */
+    static Optional<Path> mountedTracefs() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+                // id parent major:minor root mount-point options [optional fields...] - fstype source super-options
+                String[] fields = line.split(" ");
+                int separator = Arrays.asList(fields).indexOf("-");
+                if (fields.length > 4 && separator > 0 && separator + 1 < fields.length
+                        && fields[separator + 1].equals("tracefs")) {
+                    Path point = Path.of(fields[4]);
+                    if (Arrays.asList(TRACEFS).contains(point)) {
+                        return Optional.of(point);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            // no mountinfo: report tracefs as not mounted
+        }
+        return Optional.empty();
     }
 
     public static Optional<Path> tracefs() {
