@@ -34,13 +34,20 @@ public final class TracerProcess implements AutoCloseable {
     public final int managementPort;
 
     private TracerProcess(List<String> command, Map<String, String> env) throws IOException {
-        managementPort = freePort();
-        ProcessBuilder pb = new ProcessBuilder(command);
+        this(withEnvironment(new ProcessBuilder(command), env));
+    }
+
+    private static ProcessBuilder withEnvironment(ProcessBuilder pb, Map<String, String> env) {
         Map<String, String> e = pb.environment();
         e.put("TCPTRACE_ROUTES_DIR", YamlRoutesTestSupport.ROUTES.toString());
         e.put("TCPTRACE_CACHE_DIR", System.getProperty("java.io.tmpdir") + "/tcptrace-test-cache");
-        e.put("CAMEL_MANAGEMENT_PORT", Integer.toString(managementPort));
         e.putAll(env);
+        return pb;
+    }
+
+    private TracerProcess(ProcessBuilder pb) throws IOException {
+        managementPort = freePort();
+        pb.environment().putIfAbsent("CAMEL_MANAGEMENT_PORT", Integer.toString(managementPort));
         pb.redirectErrorStream(true);
         process = pb.start();
         reader = new Thread(this::readLog, "tracer-log");
@@ -65,6 +72,46 @@ public final class TracerProcess implements AutoCloseable {
         t.ready.get(60, TimeUnit.SECONDS);
         assertTrue(t.process.isAlive(), "tracer exited early:\n" + t.logText());
         return t;
+    }
+
+    /** {@code prefix} (e.g. setpriv and its options), then this JVM's java running {@link TcptraceMain} on {@code classPath}. */
+    static List<String> command(List<String> prefix, String classPath) {
+        List<String> cmd = new java.util.ArrayList<>(prefix);
+        cmd.addAll(List.of(JAVA, "-cp", classPath, TcptraceMain.class.getName()));
+        return cmd;
+    }
+
+    /** Starts exactly this process (its environment as given) without waiting for it to be ready. */
+    static TracerProcess start(ProcessBuilder pb) throws IOException {
+        return new TracerProcess(pb);
+    }
+
+    /** Waits until a line contains {@code fragment}; false when the process ended or the time ran out first. */
+    boolean awaitLine(String fragment, java.time.Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (log.stream().anyMatch(l -> l.contains(fragment))) {
+                return true;
+            }
+            if (!reader.isAlive()) {
+                return log.stream().anyMatch(l -> l.contains(fragment));
+            }
+            Thread.sleep(20);
+        }
+        return false;
+    }
+
+    /** Waits for the exit and the last of its output. */
+    boolean waitFor(java.time.Duration timeout) throws InterruptedException {
+        boolean ended = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (ended) {
+            reader.join(5000);
+        }
+        return ended;
+    }
+
+    Process process() {
+        return process;
     }
 
     private void readLog() {

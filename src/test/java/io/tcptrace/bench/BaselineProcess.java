@@ -47,7 +47,10 @@ final class BaselineProcess implements AutoCloseable {
     }
 
     static BaselineProcess start(Path script, int port, String hecUrl, String token) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder("python3", script.toString(), "--dport", Integer.toString(port));
+        // The distribution's python3: BCC's bindings (python3-bpfcc) live there, not in other Pythons on PATH.
+        ProcessBuilder pb = new ProcessBuilder("/usr/bin/python3", script.toString(), "--dport",
+                Integer.toString(port));
+        headerTree().ifPresent(dir -> pb.environment().putIfAbsent("BCC_KERNEL_SOURCE", dir.toString()));
         pb.environment().put("SPLUNK_HEC_URL", hecUrl);
         pb.environment().put("SPLUNK_HEC_TOKEN", token);
         pb.redirectErrorStream(true);
@@ -57,6 +60,17 @@ final class BaselineProcess implements AutoCloseable {
             throw new IllegalStateException("baseline exited: " + String.join("\n", b.output));
         }
         return b;
+    }
+
+    /** The kernel header tree the tracer merged (BCC needs one too when the running kernel has none). */
+    private static java.util.Optional<Path> headerTree() throws java.io.IOException {
+        Path cache = Path.of(System.getenv().getOrDefault("TCPTRACE_CACHE_DIR", "/var/cache/tcptrace"), "kernel-headers");
+        if (!java.nio.file.Files.isDirectory(cache)) {
+            return java.util.Optional.empty();
+        }
+        try (var dirs = java.nio.file.Files.list(cache)) {
+            return dirs.filter(java.nio.file.Files::isDirectory).sorted().reduce((a, b) -> b);
+        }
     }
 
     double secondsToReady() {
