@@ -114,10 +114,25 @@ static __always_inline bool filtered_out(u32 pid, u32 uid, u16 family, u16 dport
     return false;
 }
 
+#ifdef TRANSPORT_RINGBUF
+#ifndef RINGBUF_WAKEUP_EVERY
+#define RINGBUF_WAKEUP_EVERY 64
+#endif
+BPF_PERCPU_ARRAY(wakeup_count, u32, 1);
+#endif
+
 // Copies a finished event into the output buffer, counting it if there is no room.
 static __always_inline void submit(void *ctx, struct event_t *e) {
 #ifdef TRANSPORT_RINGBUF
-    if (events.ringbuf_output(e, sizeof(*e), 0) != 0)
+    // Wake the reader on every RINGBUF_WAKEUP_EVERY-th event of a CPU only: a wake-up per event
+    // costs the connecting task an irq_work and the reader a syscall. The reader polls with a
+    // short timeout anyway, so a lone event waits at most that long (pollTimeout, 100 ms).
+    u32 zero = 0;
+    u64 flags = BPF_RB_FORCE_WAKEUP;
+    u32 *n = wakeup_count.lookup(&zero);
+    if (n && ++(*n) % RINGBUF_WAKEUP_EVERY != 0)
+        flags = BPF_RB_NO_WAKEUP;
+    if (events.ringbuf_output(e, sizeof(*e), flags) != 0)
         count(COUNTER_LOST_BUFFER_FULL);
 #else
     if (events.perf_submit(ctx, e, sizeof(*e)) != 0)

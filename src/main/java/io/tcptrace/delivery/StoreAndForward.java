@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * are counted and logged. On stop, what is in memory is sent within the shutdown timeout or
  * spooled, and a later start replays the spool.
  */
-public class StoreAndForward {
+public class StoreAndForward implements Processor {
     private static final Logger LOG = LoggerFactory.getLogger(StoreAndForward.class);
     private static final long REPORT_INTERVAL_NANOS = 60_000_000_000L;
     private static final long IN_FLIGHT_GRACE_MILLIS = 10_000;
@@ -99,6 +100,12 @@ public class StoreAndForward {
         running = true;
         worker = new Thread(this::deliverLoop, "tcptrace-" + sender.name() + "-delivery");
         worker.start();
+    }
+
+    /** A Processor, not a bean method: no reflective parameter binding per event. */
+    @Override
+    public void process(Exchange exchange) {
+        offer(exchange);
     }
 
     /** Takes one record (the exchange body) without ever blocking on the destination. */

@@ -11,6 +11,7 @@ import java.time.Clock;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,7 +25,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Declared as a bean in routes/sink-file.yaml, with {@link #open()} as its init method.
  */
-public class JsonLinesFile {
+public class JsonLinesFile implements Processor {
     private static final Logger LOG = LoggerFactory.getLogger(JsonLinesFile.class);
     private static final long REPORT_INTERVAL_NANOS = 60_000_000_000L;
 
@@ -59,6 +60,12 @@ public class JsonLinesFile {
                     + "): set TCPTRACE_FILE to a writable path");
         }
         day = LocalDate.now(clock);
+    }
+
+    /** A Processor, not a bean method: no reflective parameter binding per event. */
+    @Override
+    public void process(Exchange exchange) {
+        write(exchange);
     }
 
     /** Appends the body as one line. Called on the poll thread, one exchange at a time. */

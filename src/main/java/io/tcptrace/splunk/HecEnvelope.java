@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
+import org.apache.camel.Processor;
 
 /**
  * Wraps an event's JSON in the HEC event envelope:
@@ -15,7 +16,7 @@ import org.apache.camel.Message;
  * {@code time} is the connect's kernel timestamp (epoch seconds, microsecond fraction), not the
  * send time. The constant part is serialised once; per event only the time and body are added.
  */
-public class HecEnvelope {
+public class HecEnvelope implements Processor {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private String host;
@@ -23,6 +24,11 @@ public class HecEnvelope {
     private String sourcetype = "linux:ebpf:tcpconnect";
     private String index;
     private byte[] middle;
+
+    @Override
+    public void process(Exchange exchange) {
+        wrap(exchange);
+    }
 
     /** Replaces the body (event JSON bytes) with the envelope. */
     public void wrap(Exchange exchange) {

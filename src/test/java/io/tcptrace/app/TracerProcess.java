@@ -153,10 +153,16 @@ public final class TracerProcess implements AutoCloseable {
         return (readyNanos - spawnedNanos) / 1e9;
     }
 
-    /** Peak resident memory so far (VmHWM), in MB. */
-    public double peakRssMb() throws IOException {
-        for (String line : java.nio.file.Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
-            if (line.startsWith("VmHWM:")) {
+    /** Resident memory now (VmRSS), in MB; -1 once the process is gone. */
+    public double rssMb() {
+        List<String> status;
+        try {
+            status = java.nio.file.Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"));
+        } catch (IOException e) {
+            return -1;
+        }
+        for (String line : status) {
+            if (line.startsWith("VmRSS:")) {
                 return Long.parseLong(line.replaceAll("\\D", "")) / 1024.0;
             }
         }

@@ -85,7 +85,9 @@ public final class Benchmark {
     }
 
     private void onIndexed(JsonNode envelope) {
-        if (envelope.path("event").path("dest_port").asInt() != countedPort) {
+        JsonNode event = envelope.path("event");
+        int port = event.has("dest_port") ? event.path("dest_port").asInt() : event.path("dport").asInt(); // baseline
+        if (port != countedPort) {
             return;
         }
         hecCount.incrementAndGet();
@@ -110,6 +112,19 @@ public final class Benchmark {
                     "KAFKA_BROKERS", kafka.bootstrapServers(), "KAFKA_TOPIC", topic,
                     "KAFKA_SPOOL_DIR", work.resolve("spool-kafka-" + r).toString()));
             try (TracerProcess tracer = TracerProcess.startJar(s.jar(), s.jvmOptions(), env)) {
+                // Peak RSS during the burst and the drain, sampled: VmHWM would also count start-up.
+                AtomicLong peakKb = new AtomicLong();
+                Thread sampler = new Thread(() -> {
+                    while (!Thread.currentThread().isInterrupted()) {
+                        peakKb.accumulateAndGet((long) (tracer.rssMb() * 1024), Math::max);
+                        try {
+                            Thread.sleep(50);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                });
+                sampler.start();
                 LoadGenerator.Result burst = load.run(port, s.burst(), 0);
                 long start = System.nanoTime();
                 long fileCount = 0;
@@ -130,7 +145,9 @@ public final class Benchmark {
                     Thread.sleep(200);
                 }
                 double drainSeconds = (System.nanoTime() - start) / 1e9;
-                double rss = tracer.peakRssMb();
+                sampler.interrupt();
+                sampler.join();
+                double rss = peakKb.get() / 1024.0;
                 double lost = metric(tracer, "tcptrace_kernel_events_lost_total{reason=\"buffer_full\"}")
                         + metric(tracer, "tcptrace_kernel_events_lost_total{reason=\"pending_map_full\"}");
                 tracer.sigterm();
@@ -151,6 +168,9 @@ public final class Benchmark {
             long written;
             try (TracerProcess tracer = TracerProcess.startJar(s.jar(), s.jvmOptions(), Map.of(
                     "TCPTRACE_SINKS", "file", "TCPTRACE_FILE", file.toString()))) {
+                // The tracer runs for months: measure it warmed up, not while the JIT compiles it.
+                load.run(freePort(), s.overheadConnects() / 2, 0);
+                Thread.sleep(1000);
                 traced = load.run(port, s.overheadConnects(), 0);
                 tracer.sigterm();
                 written = countLines(file, port);
