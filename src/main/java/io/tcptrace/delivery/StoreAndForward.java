@@ -203,7 +203,9 @@ public class StoreAndForward implements Processor {
                 }
             } catch (InterruptedException e) {
                 break;
-            } catch (IOException | RuntimeException e) {
+            } catch (IOException | RuntimeException | Error e) {
+                // Never let the thread die quietly (an OutOfMemoryError once did): a dead delivery
+                // thread would leave every later event in the spool with nothing logged.
                 LOG.error("{} delivery error: {}", sender.name(), e.toString());
                 failing = true;
                 if (failingSinceNanos == 0) {

@@ -112,19 +112,7 @@ public final class Benchmark {
                     "KAFKA_BROKERS", kafka.bootstrapServers(), "KAFKA_TOPIC", topic,
                     "KAFKA_SPOOL_DIR", work.resolve("spool-kafka-" + r).toString()));
             try (TracerProcess tracer = TracerProcess.startJar(s.jar(), s.jvmOptions(), env)) {
-                // Peak RSS during the burst and the drain, sampled: VmHWM would also count start-up.
-                AtomicLong peakKb = new AtomicLong();
-                Thread sampler = new Thread(() -> {
-                    while (!Thread.currentThread().isInterrupted()) {
-                        peakKb.accumulateAndGet((long) (tracer.rssMb() * 1024), Math::max);
-                        try {
-                            Thread.sleep(50);
-                        } catch (InterruptedException e) {
-                            return;
-                        }
-                    }
-                });
-                sampler.start();
+                RssSampler rss = new RssSampler(tracer);
                 LoadGenerator.Result burst = load.run(port, s.burst(), 0);
                 long start = System.nanoTime();
                 long fileCount = 0;
@@ -145,15 +133,15 @@ public final class Benchmark {
                     Thread.sleep(200);
                 }
                 double drainSeconds = (System.nanoTime() - start) / 1e9;
-                sampler.interrupt();
-                sampler.join();
-                double rss = peakKb.get() / 1024.0;
+                double peakRss = rss.stop();
                 double lost = metric(tracer, "tcptrace_kernel_events_lost_total{reason=\"buffer_full\"}")
                         + metric(tracer, "tcptrace_kernel_events_lost_total{reason=\"pending_map_full\"}");
                 tracer.sigterm();
+                tracer.log().stream().filter(l -> l.contains(" WARN ") || l.contains(" ERROR "))
+                        .filter(l -> !l.contains("KernelHeaders")).limit(20).forEach(System.err::println);
                 long kafkaCount = KafkaCount.count(kafka, topic, port, s.burst());
                 report.completeness(r, burst, countLines(file, port), hecCount.get(), kafkaCount, (long) lost,
-                        tracer.secondsToReady(), rss, drainSeconds);
+                        tracer.secondsToReady(), peakRss, drainSeconds);
             }
         }
     }
@@ -166,16 +154,20 @@ public final class Benchmark {
             Path file = work.resolve("overhead-" + i + ".jsonl");
             LoadGenerator.Result traced;
             long written;
+            double peakRss;
             try (TracerProcess tracer = TracerProcess.startJar(s.jar(), s.jvmOptions(), Map.of(
                     "TCPTRACE_SINKS", "file", "TCPTRACE_FILE", file.toString()))) {
                 // The tracer runs for months: measure it warmed up, not while the JIT compiles it.
                 load.run(freePort(), s.overheadConnects() / 2, 0);
                 Thread.sleep(1000);
+                RssSampler rss = new RssSampler(tracer);
                 traced = load.run(port, s.overheadConnects(), 0);
+                Thread.sleep(1000);
+                peakRss = rss.stop();
                 tracer.sigterm();
                 written = countLines(file, port);
             }
-            report.overhead(i, untraced, traced, written);
+            report.overhead(i, untraced, traced, written, peakRss);
         }
     }
 
@@ -221,6 +213,32 @@ public final class Benchmark {
             double seconds = (lastChange - start) / 1e9;
             BaselineProcess.Summary summary = py.stop();
             report.baseline(burst, hecCount.get(), summary, seconds, py.secondsToReady());
+        }
+    }
+
+    /** Peak VmRSS while it runs, sampled every 50 ms (VmHWM would also count start-up's compile). */
+    private static final class RssSampler {
+        private final AtomicLong peakKb = new AtomicLong();
+        private final Thread thread;
+
+        RssSampler(TracerProcess tracer) {
+            thread = new Thread(() -> {
+                while (!Thread.currentThread().isInterrupted()) {
+                    peakKb.accumulateAndGet((long) (tracer.rssMb() * 1024), Math::max);
+                    try {
+                        Thread.sleep(50);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "rss-sampler");
+            thread.start();
+        }
+
+        double stop() throws InterruptedException {
+            thread.interrupt();
+            thread.join();
+            return peakKb.get() / 1024.0;
         }
     }
 

@@ -24,11 +24,19 @@ class StoreAndForwardTest {
         final List<Integer> batchSizes = Collections.synchronizedList(new ArrayList<>());
         volatile boolean down;
         volatile String poison;
+        volatile long delayMillis;
 
         @Override
         public Result send(List<byte[]> batch) {
             if (down) {
                 return Result.retry("connection refused");
+            }
+            if (delayMillis > 0) {
+                try {
+                    Thread.sleep(delayMillis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
             batchSizes.add(batch.size());
             for (int i = 0; i < batch.size(); i++) {
@@ -133,6 +141,21 @@ class StoreAndForwardTest {
         assertSameRecords(expected(0, 20_300), d.received);
         assertTrue(s.getRetries() > 0);
         assertEquals(0, s.getLostSpoolFull());
+    }
+
+    @Test
+    void aSlowDestinationOverflowsToTheSpoolAndCatchesUpInOrder() throws Exception {
+        Destination d = new Destination();
+        d.delayMillis = 5; // about 20,000 records/s at 100 per batch: slower than the offers
+        StoreAndForward s = engine(d, 1 << 30);
+        for (int i = 0; i < 20_000; i++) {
+            s.offer(rec(i), i % 64 == 63);
+        }
+        assertTrue(s.getSpooled() > 0, "the memory queue overflowed");
+        await(() -> d.received.size() == 20_000);
+        s.stop();
+        assertSameRecords(expected(0, 20_000), d.received);
+        assertEquals(0, s.getSpoolBytes());
     }
 
     @Test
