@@ -61,7 +61,14 @@ public final class TracerProcess implements AutoCloseable {
 
     /** Starts the packaged application, {@code java OPTS -jar JAR}, and waits until it is ready. */
     public static TracerProcess startJar(Path jar, List<String> jvmOptions, Map<String, String> env) throws Exception {
-        List<String> command = new java.util.ArrayList<>(List.of(JAVA));
+        return startJar(List.of(), jar, jvmOptions, env);
+    }
+
+    /** The same behind a command prefix such as {@code nice -n 10}. */
+    public static TracerProcess startJar(List<String> prefix, Path jar, List<String> jvmOptions,
+            Map<String, String> env) throws Exception {
+        List<String> command = new java.util.ArrayList<>(prefix);
+        command.add(JAVA);
         command.addAll(jvmOptions);
         command.addAll(List.of("-jar", jar.toString()));
         return start(command, env);

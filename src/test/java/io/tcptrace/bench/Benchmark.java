@@ -36,11 +36,13 @@ public final class Benchmark {
     private StrictHecServer hec;
     private KafkaBroker kafka;
 
-    record Settings(Path jar, List<String> jvmOptions, int burst, int runs, int pairs, int overheadConnects,
+    record Settings(Path jar, List<String> prefix, List<String> jvmOptions, int burst, int runs, int pairs, int overheadConnects,
             int latencyRate, int latencySeconds, int baselineBurst, Path out) {
         static Settings fromSystemProperties() {
             String opts = System.getProperty("bench.jvm-options", "").trim();
+            String nice = System.getProperty("bench.nice", "0").trim();
             return new Settings(Path.of(System.getProperty("bench.jar", "target/tcptrace.jar")),
+                    nice.equals("0") || nice.isEmpty() ? List.of() : List.of("nice", "-n", nice),
                     opts.isEmpty() ? List.of() : List.of(opts.split("\\s+")),
                     Integer.getInteger("bench.burst", 200_000), Integer.getInteger("bench.runs", 3),
                     Integer.getInteger("bench.pairs", 3), Integer.getInteger("bench.overhead-connects", 100_000),
@@ -75,8 +77,12 @@ public final class Benchmark {
         report.machine(s);
         completeness();
         overhead();
-        latency();
-        baseline();
+        if (s.latencySeconds() > 0) {
+            latency();
+        }
+        if (s.baselineBurst() > 0) {
+            baseline();
+        }
         String text = report.render();
         System.out.println(text);
         Files.createDirectories(s.out().toAbsolutePath().getParent());
@@ -111,7 +117,7 @@ public final class Benchmark {
                     "SPLUNK_SPOOL_DIR", work.resolve("spool-splunk-" + r).toString(),
                     "KAFKA_BROKERS", kafka.bootstrapServers(), "KAFKA_TOPIC", topic,
                     "KAFKA_SPOOL_DIR", work.resolve("spool-kafka-" + r).toString()));
-            try (TracerProcess tracer = TracerProcess.startJar(s.jar(), s.jvmOptions(), env)) {
+            try (TracerProcess tracer = TracerProcess.startJar(s.prefix(), s.jar(), s.jvmOptions(), env)) {
                 RssSampler rss = new RssSampler(tracer);
                 LoadGenerator.Result burst = load.run(port, s.burst(), 0);
                 long start = System.nanoTime();
@@ -155,7 +161,7 @@ public final class Benchmark {
             LoadGenerator.Result traced;
             long written;
             double peakRss;
-            try (TracerProcess tracer = TracerProcess.startJar(s.jar(), s.jvmOptions(), Map.of(
+            try (TracerProcess tracer = TracerProcess.startJar(s.prefix(), s.jar(), s.jvmOptions(), Map.of(
                     "TCPTRACE_SINKS", "file", "TCPTRACE_FILE", file.toString()))) {
                 // The tracer runs for months: measure it warmed up, not while the JIT compiles it.
                 load.run(freePort(), s.overheadConnects() / 2, 0);
@@ -177,9 +183,13 @@ public final class Benchmark {
         countedPort = port;
         hecCount.set(0);
         latencies.clear();
-        try (TracerProcess tracer = TracerProcess.startJar(s.jar(), s.jvmOptions(), Map.of("TCPTRACE_SINKS", "splunk",
+        try (TracerProcess tracer = TracerProcess.startJar(s.prefix(), s.jar(), s.jvmOptions(), Map.of("TCPTRACE_SINKS", "splunk",
                 "SPLUNK_HEC_URL", hec.url(), "SPLUNK_HEC_TOKEN", TOKEN,
                 "SPLUNK_SPOOL_DIR", work.resolve("spool-latency").toString()))) {
+            // Steady state: the first seconds of a fresh JVM (JIT, first HTTP connection) are not it.
+            int warmPort = freePort();
+            load.run(warmPort, s.latencyRate() * 3L, s.latencyRate());
+            Thread.sleep(1000);
             recordLatency = true;
             long n = (long) s.latencyRate() * s.latencySeconds();
             LoadGenerator.Result paced = load.run(port, n, s.latencyRate());

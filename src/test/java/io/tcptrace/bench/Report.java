@@ -29,7 +29,8 @@ final class Report {
         machine = "- machine: " + Runtime.getRuntime().availableProcessors() + " CPUs (" + cpu + "), kernel "
                 + System.getProperty("os.version") + ", " + System.getProperty("java.vm.name") + " "
                 + System.getProperty("java.version") + "\n- tracer JVM options: "
-                + (s.jvmOptions().isEmpty() ? "(none)" : String.join(" ", s.jvmOptions())) + "\n";
+                + (s.jvmOptions().isEmpty() ? "(none)" : String.join(" ", s.jvmOptions())) + "\n- tracer started as: "
+                + (s.prefix().isEmpty() ? "java" : String.join(" ", s.prefix()) + " java") + "\n";
     }
 
     void completeness(int run, LoadGenerator.Result b, long file, long hec, long kafka, long lost, double ready,
