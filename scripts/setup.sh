@@ -24,6 +24,7 @@ java_ok() { command -v javac >/dev/null && [ "$(javac -version 2>&1 | sed -E 's/
 java_ok || missing+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null || missing+=(maven)
 have_pkg libbpfcc || missing+=(libbpfcc)
+command -v gcc >/dev/null || missing+=(gcc libc6-dev)   # the load generator of the benchmark and its test
 command -v bash >/dev/null || missing+=(bash)
 
 release=$(uname -r)
@@ -69,10 +70,9 @@ if [ ! -x ".tools/apache-maven-$MAVEN_VERSION/bin/mvn" ]; then
   rm -f ".tools/apache-maven-$MAVEN_VERSION-bin.tar.gz"
 fi
 
-# The benchmark also needs gcc (its load generator) and BCC's Python bindings (the baseline).
+# The benchmark also needs BCC's Python bindings (its baseline).
 if [ "${1:-}" = "--bench" ]; then
   bench_missing=()
-  command -v gcc >/dev/null || bench_missing+=(gcc libc6-dev)
   have_pkg python3-bpfcc || bench_missing+=(python3-bpfcc)
   if [ ${#bench_missing[@]} -gt 0 ]; then
     say "installing for the benchmark: ${bench_missing[*]}"

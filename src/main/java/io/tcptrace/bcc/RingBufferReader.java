@@ -36,7 +36,13 @@ public final class RingBufferReader implements EventReader {
 
     @Override
     public void poll(int timeoutMs) {
-        check(LibBcc.bpf_poll_ringbuf(ring, timeoutMs), "poll");
+        int n = LibBcc.bpf_poll_ringbuf(ring, timeoutMs);
+        check(n, "poll");
+        if (n == 0) {
+            // The BPF program wakes the reader only every so many events; what arrived without a
+            // wake-up is read here, once the wait has timed out, so a lone event waits at most timeoutMs.
+            check(LibBcc.bpf_consume_ringbuf(ring), "consume");
+        }
     }
 
     @Override

@@ -1,12 +1,10 @@
 package io.tcptrace.camel;
 
+import io.tcptrace.event.HostName;
 import io.tcptrace.kernel.KernelCounters;
 import io.tcptrace.kernel.ProbeMode;
 import io.tcptrace.kernel.TracerConfig;
 import io.tcptrace.kernel.Transport;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
@@ -112,14 +110,7 @@ public class BccEndpoint extends DefaultEndpoint {
     }
 
     String resolvedHostName() {
-        if (hostName != null && !hostName.isBlank()) {
-            return hostName;
-        }
-        try {
-            return Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
-        } catch (IOException e) {
-            return "localhost";
-        }
+        return hostName != null && !hostName.isBlank() ? hostName : HostName.kernel();
     }
 
     private static int parseIpVersion(String text) {

@@ -4,8 +4,6 @@ import io.tcptrace.delivery.BatchSender;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.camel.CamelContext;
@@ -48,7 +46,7 @@ public class KafkaSender implements BatchSender, CamelContextAware {
             throw new IllegalStateException("the kafka sink needs broker addresses: set KAFKA_BROKERS, e.g. kafka1:9092,kafka2:9092");
         }
         if (key == null || key.isBlank()) {
-            key = hostName();
+            key = io.tcptrace.event.HostName.kernel();
         }
     }
 
@@ -134,13 +132,6 @@ public class KafkaSender implements BatchSender, CamelContextAware {
         return e.getClass().getSimpleName() + ": " + e.getMessage();
     }
 
-    private static String hostName() {
-        try {
-            return Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
-        } catch (IOException e) {
-            return "localhost";
-        }
-    }
 
     @Override
     public void setCamelContext(CamelContext camelContext) {

@@ -58,7 +58,7 @@ public class HecEnvelope implements Processor {
     private byte[] constantFields() {
         try {
             StringBuilder sb = new StringBuilder();
-            sb.append(",\"host\":").append(JSON.writeValueAsString(host != null && !host.isBlank() ? host : kernelHostName()));
+            sb.append(",\"host\":").append(JSON.writeValueAsString(host != null && !host.isBlank() ? host : io.tcptrace.event.HostName.kernel()));
             sb.append(",\"source\":").append(JSON.writeValueAsString(source));
             sb.append(",\"sourcetype\":").append(JSON.writeValueAsString(sourcetype));
             if (index != null && !index.isBlank()) {
@@ -71,13 +71,6 @@ public class HecEnvelope implements Processor {
         }
     }
 
-    private static String kernelHostName() {
-        try {
-            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/kernel/hostname")).strip();
-        } catch (java.io.IOException e) {
-            return "localhost";
-        }
-    }
 
     public void setHost(String host) {
         this.host = host;
