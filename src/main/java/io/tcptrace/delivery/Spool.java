@@ -1,9 +1,14 @@
 package io.tcptrace.delivery;
 
+import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -29,6 +34,7 @@ final class Spool {
     private static final String SUFFIX = ".jsonl";
     // Segment numbers start high so that prepend() can always number a segment below the oldest.
     private static final long FIRST_SEQ = 1_000_000_000L;
+    private static final long SEGMENT_BYTES = 16L << 20;
 
     private final Path dir;
     private final long maxBytes;
@@ -38,8 +44,12 @@ final class Spool {
     private long nextSeq;
     private long tornLines;
 
-    /** A batch read from the oldest segment: its records and where the next read starts. */
-    record Chunk(Path segment, long startLine, List<byte[]> records, boolean lastOfSegment) {
+    /**
+     * A batch read from the oldest segment: its records, the byte offset it started at and the
+     * offset after each record (so a partial commit knows where to resume), and whether it
+     * reached the segment's end.
+     */
+    record Chunk(Path segment, long startOffset, List<byte[]> records, long[] ends, boolean lastOfSegment) {
     }
 
     Spool(Path dir, long maxBytes) throws IOException {
@@ -77,12 +87,19 @@ final class Spool {
                 out.write('\n');
             }
             openBytes += bytes;
-            return true;
         } catch (IOException e) {
             closeQuietly();
             truncateOpenTo(openBytes);
             return false;
         }
+        if (openBytes >= SEGMENT_BYTES) {
+            try {
+                seal(); // bounded segments: replay reads and deletes them one by one
+            } catch (IOException e) {
+                // the records are written; the segment is sealed on a later try or at start
+            }
+        }
+        return true;
     }
 
     /**
@@ -159,7 +176,10 @@ final class Spool {
         openBytes = 0;
     }
 
-    /** Up to {@code maxRecords} records from the oldest segment, after the cursor. */
+    /**
+     * Up to {@code maxRecords} records from the oldest segment, from the cursor's byte offset:
+     * each read starts where the last commit ended, so replaying a large spool stays linear.
+     */
     Optional<Chunk> read(int maxRecords, long maxBatchBytes) throws IOException {
         List<Path> segs = segments();
         if (segs.isEmpty()) {
@@ -168,23 +188,35 @@ final class Spool {
         Path seg = segs.get(0);
         long start = cursorFor(seg);
         List<byte[]> records = new ArrayList<>();
+        List<Long> ends = new ArrayList<>();
+        long offset = start;
         long bytes = 0;
-        long line = 0;
         boolean end = true;
-        try (Stream<String> lines = Files.lines(seg, StandardCharsets.UTF_8)) {
-            for (String l : (Iterable<String>) lines::iterator) {
-                if (line++ < start || l.isEmpty()) {
+        try (FileChannel ch = FileChannel.open(seg, StandardOpenOption.READ);
+             InputStream in = new BufferedInputStream(Channels.newInputStream(ch.position(start)), 1 << 16)) {
+            ByteArrayOutputStream line = new ByteArrayOutputStream(512);
+            for (int b; (b = in.read()) >= 0; ) {
+                if (b != '\n') {
+                    line.write(b);
                     continue;
                 }
-                if (records.size() >= maxRecords || (bytes > 0 && bytes + l.length() > maxBatchBytes)) {
+                if (line.size() > 0 && (records.size() >= maxRecords
+                        || (bytes > 0 && bytes + line.size() + 1 > maxBatchBytes))) {
                     end = false;
                     break;
                 }
-                records.add(l.getBytes(StandardCharsets.UTF_8));
-                bytes += l.length() + 1;
+                offset += line.size() + 1;
+                if (line.size() > 0) {
+                    records.add(line.toByteArray());
+                    bytes += line.size() + 1;
+                    ends.add(offset);
+                } else if (!ends.isEmpty()) {
+                    ends.set(ends.size() - 1, offset); // a blank line rides along with the record before it
+                }
+                line.reset();
             }
         }
-        return Optional.of(new Chunk(seg, start, records, end));
+        return Optional.of(new Chunk(seg, start, records, ends.stream().mapToLong(Long::longValue).toArray(), end));
     }
 
     /** Marks a chunk's first {@code n} records as done; a finished segment is deleted. */
@@ -196,8 +228,9 @@ final class Spool {
             Files.deleteIfExists(cursor);
             return;
         }
+        long offset = n == 0 ? chunk.startOffset() : chunk.ends()[n - 1];
         Path tmp = dir.resolve("cursor.tmp");
-        Files.writeString(tmp, Long.toString(chunk.startLine() + n));
+        Files.writeString(tmp, Long.toString(offset));
         Files.move(tmp, cursor, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
@@ -235,17 +268,29 @@ final class Spool {
 
     /** After kill -9 the last record may be half written: cut it off so it is not sent as garbage. */
     private void dropTornLastLine(Path file) throws IOException {
-        byte[] all = Files.readAllBytes(file);
-        int end = all.length;
-        if (end == 0 || all[end - 1] == '\n') {
-            return;
-        }
-        int lastNewline = end - 1;
-        while (lastNewline >= 0 && all[lastNewline] != '\n') {
-            lastNewline--;
-        }
-        try (OutputStream o = Files.newOutputStream(file, StandardOpenOption.TRUNCATE_EXISTING)) {
-            o.write(all, 0, lastNewline + 1);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            long size = ch.size();
+            ByteBuffer one = ByteBuffer.allocate(1);
+            if (size == 0 || (ch.read(one, size - 1) == 1 && one.get(0) == '\n')) {
+                return;
+            }
+            // Scan back, block by block, for the end of the last whole record.
+            ByteBuffer block = ByteBuffer.allocate(8192);
+            long pos = size;
+            long keep = 0;
+            while (pos > 0 && keep == 0) {
+                long from = Math.max(0, pos - block.capacity());
+                block.clear().limit((int) (pos - from));
+                ch.read(block, from);
+                for (int i = block.position() - 1; i >= 0; i--) {
+                    if (block.get(i) == '\n') {
+                        keep = from + i + 1;
+                        break;
+                    }
+                }
+                pos = from;
+            }
+            ch.truncate(keep);
         }
         tornLines++;
     }
@@ -253,7 +298,7 @@ final class Spool {
     /** Lines of the segment already delivered: kept beside it, so a restart resumes there. */
     private long cursorFor(Path seg) throws IOException {
         Path cursor = cursorOf(seg);
-        return Files.exists(cursor) ? Long.parseLong(Files.readString(cursor).trim()) : 0;
+        return Files.exists(cursor) ? Long.parseLong(Files.readString(cursor).trim()) : 0; // byte offset
     }
 
     private Path cursorOf(Path seg) {
