@@ -1,0 +1,49 @@
+package io.tcptrace.ops;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.tcptrace.KernelTestSupport;
+import io.tcptrace.camel.BccEndpoint;
+import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.health.HealthCheck;
+import org.apache.camel.health.HealthCheckHelper;
+import org.apache.camel.test.junit5.CamelTestSupport;
+import org.junit.jupiter.api.Test;
+
+/** The probes health check follows the real attach state of the bcc: consumer. */
+class TcptraceHealthTest extends CamelTestSupport {
+
+    @Override
+    protected void setupResources() throws Exception {
+        KernelTestSupport.requireKernel();
+        super.setupResources();
+    }
+
+    @Override
+    protected RouteBuilder createRouteBuilder() {
+        String cache = System.getProperty("java.io.tmpdir") + "/tcptrace-test-cache";
+        return new RouteBuilder() {
+            @Override
+            public void configure() {
+                from("bcc:tcpconnect?destPorts=9&cacheDir=" + cache).routeId("trace").to("log:ignored?level=OFF");
+            }
+        };
+    }
+
+    private HealthCheck.State probes() {
+        return HealthCheckHelper.invoke(context).stream().filter(r -> r.getCheck().getId().equals("tcptrace-probes"))
+                .findFirst().orElseThrow().getState();
+    }
+
+    @Test
+    void downWhileTheProbesAreDetached() throws Exception {
+        TcptraceHealth.register(context, (BccEndpoint) context.getRoute("trace").getEndpoint(), 300);
+        assertEquals(HealthCheck.State.UP, probes());
+        context.getRouteController().suspendRoute("trace"); // detaches the probes
+        assertEquals(HealthCheck.State.DOWN, probes());
+        context.getRouteController().resumeRoute("trace");
+        assertEquals(HealthCheck.State.UP, probes());
+        context.getRouteController().stopRoute("trace");
+        assertEquals(HealthCheck.State.DOWN, probes());
+    }
+}
