@@ -44,6 +44,7 @@ public final class TcptraceMain {
         Properties defaults = classpathProperties();
         Path routesDir = Path.of(setting("tcptrace.routes-dir", defaults, "routes"));
         SinkSelection sinks = SinkSelection.resolve(routesDir, sinkNames(defaults));
+        checkManagementPort(defaults);
         Main main = new Main();
         main.addInitialProperty("tcptrace.self-pid", Long.toString(ProcessHandle.current().pid()));
         main.addInitialProperty("tcptrace.sink-uris", sinks.endpointUris());
@@ -88,6 +89,26 @@ public final class TcptraceMain {
             sinks = sinks + ",kafka";
         }
         return sinks;
+    }
+
+    /** Vert.x would only log a stack trace and carry on without metrics and health: say it once, and stop. */
+    private static void checkManagementPort(Properties defaults) {
+        if (!Boolean.parseBoolean(setting("camel.management.enabled", defaults, "false"))) {
+            return;
+        }
+        String host = setting("camel.management.host", defaults, "0.0.0.0");
+        int port = Integer.parseInt(setting("camel.management.port", defaults, "9464").trim());
+        if (port == 0) {
+            return;
+        }
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new java.net.InetSocketAddress(host, port));
+        } catch (IOException e) {
+            throw new IllegalStateException("the metrics and health port " + host + ":" + port + " is in use ("
+                    + e.getMessage() + "; another tcptrace?): stop that process, or set CAMEL_MANAGEMENT_PORT to a"
+                    + " free port (CAMEL_MANAGEMENT_ENABLED=false turns the server off)");
+        }
     }
 
     /** Same precedence as Camel's properties: environment, then system property, then application.properties. */

@@ -31,6 +31,17 @@ class StartupErrorsTest {
     }
 
     @Test
+    void managementPortInUse() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1,
+                java.net.InetAddress.getByName("127.0.0.1"))) {
+            String line = startFails(Map.of("camel.management.port", Integer.toString(taken.getLocalPort())));
+            assertTrue(line.startsWith("tcptrace: the metrics and health port 127.0.0.1:" + taken.getLocalPort()
+                    + " is in use"), line);
+            assertTrue(line.contains("set CAMEL_MANAGEMENT_PORT"), line);
+        }
+    }
+
+    @Test
     void brokenYaml() throws Exception {
         Path dir = routesWith("tcp-connect.yaml", "- route:\n    from: [unclosed\n");
         String line = startFails(Map.of("tcptrace.routes-dir", dir.toString(), "tcptrace.sinks", "console"));
@@ -90,6 +101,9 @@ class StartupErrorsTest {
             System.setProperty("tcptrace.routes-dir", ROUTES.toString());
         }
         System.setProperty("tcptrace.cache-dir", System.getProperty("java.io.tmpdir") + "/tcptrace-test-cache");
+        if (!settings.containsKey("camel.management.port")) {
+            System.setProperty("camel.management.port", "0"); // never collide with a tracer running here
+        }
         PrintStream err = System.err;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
@@ -101,6 +115,7 @@ class StartupErrorsTest {
             settings.keySet().forEach(System::clearProperty);
             System.clearProperty("tcptrace.routes-dir");
             System.clearProperty("tcptrace.cache-dir");
+            System.clearProperty("camel.management.port");
         }
         String out = captured.toString(StandardCharsets.UTF_8);
         System.err.print(out);
