@@ -1,16 +1,13 @@
 package io.tcptrace.kafka;
 
-import io.tcptrace.delivery.BatchSender;
+import io.tcptrace.delivery.CamelBatchSender;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.camel.CamelContext;
-import org.apache.camel.CamelContextAware;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
-import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.kafka.KafkaConstants;
 import org.apache.camel.support.DefaultExchange;
 import org.apache.camel.support.DefaultMessage;
@@ -30,11 +27,9 @@ import org.slf4j.LoggerFactory;
  * batch waits in the spool); an error Kafka says retrying cannot fix (not authorised, record too
  * large, invalid topic) sends the batch to the dead-letter spool.
  */
-public class KafkaSender implements BatchSender, CamelContextAware {
+public class KafkaSender extends CamelBatchSender {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaSender.class);
 
-    private CamelContext camelContext;
-    private ProducerTemplate template;
     private String publishUri = "direct:kafka-publish";
     private String brokers;
     private String key;
@@ -66,11 +61,11 @@ public class KafkaSender implements BatchSender, CamelContextAware {
             // Without a broker each record would wait max.block.ms for metadata: fail the batch at once.
             return Result.retry("no broker of " + brokers + " accepts connections");
         }
-        Exchange exchange = new DefaultExchange(camelContext);
+        Exchange exchange = new DefaultExchange(getCamelContext());
         // camel-kafka takes a record's key from its own message when the body is a list of messages.
         List<Message> records = new ArrayList<>(batch.size());
         for (byte[] r : batch) {
-            Message m = new DefaultMessage(camelContext);
+            Message m = new DefaultMessage(getCamelContext());
             m.setBody(r);
             m.setHeader(KafkaConstants.KEY, key);
             records.add(m);
@@ -78,7 +73,7 @@ public class KafkaSender implements BatchSender, CamelContextAware {
         exchange.getMessage().setBody(records);
         Exchange reply;
         try {
-            reply = template.send(publishUri, exchange);
+            reply = template().send(publishUri, exchange);
         } catch (RuntimeException e) {
             return Result.retry(describe(e));
         }
@@ -132,17 +127,6 @@ public class KafkaSender implements BatchSender, CamelContextAware {
         return e.getClass().getSimpleName() + ": " + e.getMessage();
     }
 
-
-    @Override
-    public void setCamelContext(CamelContext camelContext) {
-        this.camelContext = camelContext;
-        this.template = camelContext.createProducerTemplate();
-    }
-
-    @Override
-    public CamelContext getCamelContext() {
-        return camelContext;
-    }
 
     /** The route that ends in the kafka: endpoint (routes/sink-kafka.yaml). */
     public void setPublishUri(String publishUri) {

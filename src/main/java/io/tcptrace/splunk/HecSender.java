@@ -1,14 +1,11 @@
 package io.tcptrace.splunk;
 
-import io.tcptrace.delivery.BatchSender;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.tcptrace.delivery.CamelBatchSender;
 import java.io.ByteArrayOutputStream;
 import java.util.List;
 import java.util.UUID;
-import io.micrometer.core.instrument.MeterRegistry;
-import org.apache.camel.CamelContext;
-import org.apache.camel.CamelContextAware;
 import org.apache.camel.Exchange;
-import org.apache.camel.ProducerTemplate;
 import org.apache.camel.support.DefaultExchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,11 +21,9 @@ import org.slf4j.LoggerFactory;
  * <p>The token goes only into the Authorization header of requests; it is never logged and never
  * part of a URI, exception text or metric.
  */
-public class HecSender implements BatchSender, CamelContextAware {
+public class HecSender extends CamelBatchSender {
     private static final Logger LOG = LoggerFactory.getLogger(HecSender.class);
 
-    private CamelContext camelContext;
-    private ProducerTemplate template;
     private String url;
     private String httpOptions = "throwExceptionOnFailure=false";
     private String tlsOptions;
@@ -103,7 +98,7 @@ public class HecSender implements BatchSender, CamelContextAware {
     /** tcptrace_hec_responses_total{status,code}, when the application runs with metrics on. */
     private void countResponse(HecResponse r) {
         if (meters == null) {
-            meters = camelContext.getRegistry().findSingleByType(MeterRegistry.class);
+            meters = getCamelContext().getRegistry().findSingleByType(MeterRegistry.class);
             if (meters == null) {
                 return;
             }
@@ -115,7 +110,7 @@ public class HecSender implements BatchSender, CamelContextAware {
     @Override
     public boolean healthy() {
         try {
-            Exchange reply = template.request(healthUri, e -> {
+            Exchange reply = template().request(healthUri, e -> {
                 e.getMessage().setHeader(Exchange.HTTP_METHOD, "GET");
                 e.getMessage().setBody(null);
             });
@@ -157,7 +152,7 @@ public class HecSender implements BatchSender, CamelContextAware {
     }
 
     private Exchange post(String uri, byte[] body, boolean compressed) {
-        Exchange exchange = new DefaultExchange(camelContext);
+        Exchange exchange = new DefaultExchange(getCamelContext());
         exchange.getMessage().setBody(body);
         exchange.getMessage().setHeader(Exchange.HTTP_METHOD, "POST");
         exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
@@ -169,7 +164,7 @@ public class HecSender implements BatchSender, CamelContextAware {
         if (ack) {
             exchange.getMessage().setHeader("X-Splunk-Request-Channel", channel);
         }
-        return template.send(uri, exchange);
+        return template().send(uri, exchange);
     }
 
     private static String join(String a, String b) {
@@ -189,17 +184,6 @@ public class HecSender implements BatchSender, CamelContextAware {
             out.write('\n');
         }
         return out.toByteArray();
-    }
-
-    @Override
-    public void setCamelContext(CamelContext camelContext) {
-        this.camelContext = camelContext;
-        this.template = camelContext.createProducerTemplate();
-    }
-
-    @Override
-    public CamelContext getCamelContext() {
-        return camelContext;
     }
 
     /** HEC base address, e.g. {@code https://splunk.example.com:8088}. */
