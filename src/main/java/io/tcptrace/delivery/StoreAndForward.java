@@ -58,7 +58,6 @@ public class StoreAndForward implements Processor {
     private long lastLossReport;
     private long lossReported;
 
-    private final AtomicLong offered = new AtomicLong();
     private final AtomicLong delivered = new AtomicLong();
     private final AtomicLong spooled = new AtomicLong();
     private final AtomicLong replayed = new AtomicLong();
@@ -116,7 +115,6 @@ public class StoreAndForward implements Processor {
     }
 
     void offer(byte[] record, boolean batchEnd) {
-        offered.incrementAndGet();
         lock.lock();
         try {
             if (!spoolMode && queue.size() < queueCapacity) {
@@ -195,12 +193,6 @@ public class StoreAndForward implements Processor {
                 } else if (!running) {
                     break;
                 }
-                if (!failing) {
-                    backoff.reset();
-                    failingSinceNanos = 0;
-                } else if (failingSinceNanos == 0) {
-                    failingSinceNanos = System.nanoTime();
-                }
             } catch (InterruptedException e) {
                 break;
             } catch (IOException | RuntimeException | Error e) {
@@ -208,9 +200,12 @@ public class StoreAndForward implements Processor {
                 // thread would leave every later event in the spool with nothing logged.
                 LOG.error("{} delivery error: {}", sender.name(), e.toString());
                 failing = true;
-                if (failingSinceNanos == 0) {
-                    failingSinceNanos = System.nanoTime();
-                }
+            }
+            if (!failing) {
+                backoff.reset();
+                failingSinceNanos = 0;
+            } else if (failingSinceNanos == 0) {
+                failingSinceNanos = System.nanoTime();
             }
         }
     }
@@ -345,8 +340,9 @@ public class StoreAndForward implements Processor {
         } finally {
             lock.unlock();
         }
-        replayed.addAndGet(r.accepted() == 0 && r.outcome() == BatchSender.Outcome.DELIVERED ? done : r.accepted());
-        delivered.addAndGet(r.outcome() == BatchSender.Outcome.DELIVERED ? done : r.accepted());
+        int accepted = r.outcome() == BatchSender.Outcome.DELIVERED ? done : r.accepted();
+        replayed.addAndGet(accepted);
+        delivered.addAndGet(accepted);
         return true;
     }
 
@@ -382,12 +378,7 @@ public class StoreAndForward implements Processor {
             queue.clear();
             spoolMode = true;
             spool.flush();
-            if (spool.prepend(all)) {
-                spooled.addAndGet(all.size());
-            } else {
-                lostSpoolFull.addAndGet(all.size());
-                reportLoss(false);
-            }
+            spoolOrCount(all, true);
         } finally {
             lock.unlock();
         }
@@ -406,7 +397,12 @@ public class StoreAndForward implements Processor {
 
     /** Caller holds the lock. */
     private void spoolOrCount(List<byte[]> records) {
-        if (spool.append(records)) {
+        spoolOrCount(records, false);
+    }
+
+    /** Caller holds the lock. {@code front}: before everything spooled already. */
+    private void spoolOrCount(List<byte[]> records, boolean front) {
+        if (front ? spool.prepend(records) : spool.append(records)) {
             spooled.addAndGet(records.size());
         } else {
             lostSpoolFull.addAndGet(records.size());
@@ -427,10 +423,6 @@ public class StoreAndForward implements Processor {
     }
 
     // Counters, for tests and metrics.
-    public long getOffered() {
-        return offered.get();
-    }
-
     public long getDelivered() {
         return delivered.get();
     }

@@ -38,11 +38,13 @@ public class JsonLinesFile implements Processor {
     private OutputStream out;
     private long size;
     private LocalDate day;
+    private long dayEndsMillis;
     private long unflushedLines;
     private long written;
     private long lost;
     private long lostReported;
     private long lastReport;
+    private String lastError;
     private boolean announced;
 
     /**
@@ -59,7 +61,7 @@ public class JsonLinesFile implements Processor {
             throw new IllegalStateException("file sink cannot write " + file + " (" + describe(e)
                     + "): set TCPTRACE_FILE to a writable path");
         }
-        day = LocalDate.now(clock);
+        startDay();
     }
 
     /** A Processor, not a bean method: no reflective parameter binding per event. */
@@ -111,10 +113,10 @@ public class JsonLinesFile implements Processor {
         }
     }
 
+    /** Per event only a size check and a clock read: the date is worked out when the day ends. */
     private void rotateIfDue(int nextLine) throws IOException {
-        LocalDate today = LocalDate.now(clock);
         boolean full = size > 0 && size + nextLine > maxBytes;
-        boolean newDay = rotateDaily && !today.equals(day);
+        boolean newDay = rotateDaily && clock.millis() >= dayEndsMillis;
         if (!full && !newDay) {
             return;
         }
@@ -123,7 +125,12 @@ public class JsonLinesFile implements Processor {
         out = null;
         Files.move(file, rotatedName(day));
         reopen();
-        day = today;
+        startDay();
+    }
+
+    private void startDay() {
+        day = LocalDate.now(clock);
+        dayEndsMillis = day.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
     }
 
     private Path rotatedName(LocalDate fileDay) {
@@ -162,17 +169,16 @@ public class JsonLinesFile implements Processor {
             // the stream is broken already; the loss is counted above
         }
         out = null;
-        if (lost > lostReported) {
-            LOG.error("file sink could not write {}: {}", file, describe(e));
-        }
+        lastError = describe(e);
         report(false);
     }
 
+    /** One ERROR at most a minute, with the latest cause: a full disk fails every single line. */
     private void report(boolean force) {
         long now = System.nanoTime();
-        if (lost > lostReported && (force || now - lastReport >= REPORT_INTERVAL_NANOS)) {
-            LOG.error("file sink lost {} events writing {} ({} in total); free disk space or fix the path",
-                    lost - lostReported, file, lost);
+        if (lost > lostReported && (force || lostReported == 0 || now - lastReport >= REPORT_INTERVAL_NANOS)) {
+            LOG.error("file sink lost {} events writing {} ({} in total; {}): free disk space or fix the path",
+                    lost - lostReported, file, lost, lastError);
             lostReported = lost;
             lastReport = now;
         }

@@ -1,0 +1,106 @@
+package io.tcptrace.sink;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tcptrace.LogCapture;
+import io.tcptrace.camel.BccConstants;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.camel.Exchange;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The file sink's writer: rotation by size and by UTC day, and losses on a full disk counted, logged once. */
+class JsonLinesFileTest {
+    @TempDir
+    Path tmp;
+
+    private final DefaultCamelContext context = new DefaultCamelContext();
+
+    /** A clock the test moves. */
+    private static final class MovableClock extends Clock {
+        Instant now = Instant.parse("2026-11-24T23:59:59Z");
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+
+    private Exchange line(int n, boolean batchEnd) {
+        Exchange e = new DefaultExchange(context);
+        e.getMessage().setBody(("{\"n\":" + n + "}").getBytes(StandardCharsets.UTF_8));
+        if (batchEnd) {
+            e.getMessage().setHeader(BccConstants.BATCH_END, true);
+        }
+        return e;
+    }
+
+    private List<String> files() throws Exception {
+        try (Stream<Path> s = Files.list(tmp)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Test
+    void rotatesAtTheSizeLimitAndAtMidnightUtc() throws Exception {
+        MovableClock clock = new MovableClock();
+        JsonLinesFile f = new JsonLinesFile();
+        f.setPath(tmp.resolve("tcp-connect.jsonl").toString());
+        f.setMaxBytes(30); // "{"n":N}\n" is 8 bytes: three lines fit
+        f.setClock(clock);
+        f.open();
+        for (int i = 0; i < 5; i++) {
+            f.process(line(i, true));
+        }
+        clock.now = Instant.parse("2026-11-25T00:00:01Z");
+        f.process(line(5, true));
+        f.close();
+        assertEquals(List.of("tcp-connect-2026-11-24.1.jsonl", "tcp-connect-2026-11-24.2.jsonl", "tcp-connect.jsonl"),
+                files());
+        assertEquals(List.of("{\"n\":0}", "{\"n\":1}", "{\"n\":2}"),
+                Files.readAllLines(tmp.resolve("tcp-connect-2026-11-24.1.jsonl")));
+        assertEquals(List.of("{\"n\":3}", "{\"n\":4}"), Files.readAllLines(tmp.resolve("tcp-connect-2026-11-24.2.jsonl")));
+        assertEquals(List.of("{\"n\":5}"), Files.readAllLines(tmp.resolve("tcp-connect.jsonl")));
+        assertEquals(6, f.getWritten());
+        assertEquals(0, f.getLost());
+    }
+
+    @Test
+    void aFullDiskLosesLinesThatAreCountedAndLoggedOnce() {
+        JsonLinesFile f = new JsonLinesFile();
+        f.setPath("/dev/full"); // every write fails with ENOSPC, as on a full disk
+        f.open();
+        try (LogCapture log = new LogCapture()) {
+            for (int i = 0; i < 1000; i++) {
+                f.process(line(i, i % 10 == 9));
+            }
+            assertEquals(1000, f.getLost());
+            assertEquals(0, f.getWritten());
+            List<String> errors = log.lines().stream().filter(l -> l.startsWith("ERROR")).toList();
+            assertEquals(1, errors.size(), "rate-limited: " + errors);
+            assertTrue(errors.get(0).contains("file sink lost 10 events"), errors.get(0));
+            assertTrue(errors.get(0).contains("No space left on device"), errors.get(0));
+        }
+    }
+}
