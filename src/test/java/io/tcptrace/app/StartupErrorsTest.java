@@ -82,7 +82,8 @@ class StartupErrorsTest {
         if (io.tcptrace.kernel.KernelSupport.hasKprobes()) {
             try (TracerProcess tracer = TracerProcess.start(Map.of("TCPTRACE_SINKS", "console",
                     "TCPTRACE_PROBE", "kprobe"))) {
-                assertTrue(tracer.log().stream().anyMatch(l -> l.contains("attached [") && l.contains("kprobe tcp_v4_connect")), tracer.logText());
+                assertTrue(tracer.log().stream().anyMatch(l -> l.contains("attached [")
+                        && l.contains("kprobe tcp_v4_connect")), tracer.logText());
                 tracer.sigterm();
             }
             return;
