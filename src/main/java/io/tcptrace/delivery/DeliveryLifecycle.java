@@ -8,7 +8,8 @@ import org.apache.camel.support.RoutePolicySupport;
  * starts with the route and stops with it. Sink routes stop after the source route has drained
  * the kernel buffer into them, and before Camel closes the HTTP and Kafka clients, so a batch in
  * flight at shutdown completes instead of being cut off (and then both delivered and spooled).
- * Camel may build YAML beans twice; only the instance a real route uses is ever started.
+ * camel-main pre-parses YAML routes and builds their beans twice; only the instance a real route
+ * uses is ever started.
  */
 public class DeliveryLifecycle extends RoutePolicySupport {
     private StoreAndForward delivery;

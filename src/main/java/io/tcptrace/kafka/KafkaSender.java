@@ -1,6 +1,7 @@
 package io.tcptrace.kafka;
 
 import io.tcptrace.delivery.CamelBatchSender;
+import io.tcptrace.event.HostName;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -41,7 +42,7 @@ public class KafkaSender extends CamelBatchSender {
             throw new IllegalStateException("the kafka sink needs broker addresses: set KAFKA_BROKERS, e.g. kafka1:9092,kafka2:9092");
         }
         if (key == null || key.isBlank()) {
-            key = io.tcptrace.event.HostName.kernel();
+            key = HostName.kernel();
         }
     }
 

@@ -5,6 +5,7 @@ import io.tcptrace.bcc.BpfMap;
 import io.tcptrace.bcc.BpfModule;
 import io.tcptrace.bcc.CpuList;
 import io.tcptrace.bcc.EventReader;
+import io.tcptrace.bcc.Libc;
 import io.tcptrace.bcc.PerfBufferReader;
 import io.tcptrace.bcc.RecordHandler;
 import io.tcptrace.bcc.RingBufferReader;
@@ -100,7 +101,7 @@ public final class ConnectTracer implements AutoCloseable {
         String source = readSource(config.bpfSource());
         long started = System.nanoTime();
         BpfModule module = BpfModule.compile(source, sourceName(config.bpfSource()), cflags(config, probe, transport));
-        io.tcptrace.bcc.Libc.malloc_trim(0);
+        Libc.malloc_trim(0);
         LOG.info("compiled {} for {} probe with {} transport in {} ms", sourceName(config.bpfSource()),
                 probe.name().toLowerCase(), transport.name().toLowerCase(), (System.nanoTime() - started) / 1_000_000);
         ConnectTracer tracer = null;

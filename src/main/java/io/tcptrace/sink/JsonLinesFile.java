@@ -49,8 +49,8 @@ public class JsonLinesFile implements Processor {
 
     /**
      * Checks that the output can be written (creating directories), so a bad path stops start-up
-     * with one clear line. The file itself is opened on the first event: Camel may create this
-     * bean more than once while loading routes, and only the registered instance writes.
+     * with one clear line. The file itself is opened on the first event: camel-main pre-parses YAML
+     * routes and builds their beans twice, and only the registered instance writes.
      */
     public synchronized void open() {
         file = Path.of(path).toAbsolutePath();

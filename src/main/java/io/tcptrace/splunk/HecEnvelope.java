@@ -3,6 +3,7 @@ package io.tcptrace.splunk;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tcptrace.camel.BccConstants;
+import io.tcptrace.event.HostName;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -51,14 +52,16 @@ public class HecEnvelope implements Processor {
         return out.toByteArray();
     }
 
+    /** Seconds with six decimals, without String.format: this runs once per event. */
     static String epochSeconds(Instant t) {
-        return t.getEpochSecond() + "." + String.format("%06d", t.getNano() / 1000);
+        String micros = Integer.toString(1_000_000 + t.getNano() / 1000); // "1" + six zero-padded digits
+        return t.getEpochSecond() + "." + micros.substring(1);
     }
 
     private byte[] constantFields() {
         try {
             StringBuilder sb = new StringBuilder();
-            sb.append(",\"host\":").append(JSON.writeValueAsString(host != null && !host.isBlank() ? host : io.tcptrace.event.HostName.kernel()));
+            sb.append(",\"host\":").append(JSON.writeValueAsString(host != null && !host.isBlank() ? host : HostName.kernel()));
             sb.append(",\"source\":").append(JSON.writeValueAsString(source));
             sb.append(",\"sourcetype\":").append(JSON.writeValueAsString(sourcetype));
             if (index != null && !index.isBlank()) {

@@ -27,6 +27,7 @@ public class HecSender extends CamelBatchSender {
     private String url;
     private String httpOptions = "throwExceptionOnFailure=false";
     private String tlsOptions;
+    private HecTls tls;
     private String eventUri;
     private String healthUri;
     private String ackUri;
@@ -57,10 +58,14 @@ public class HecSender extends CamelBatchSender {
         ackUri = base + "/services/collector/ack" + query;
     }
 
+    /** Runs once, when delivery starts (Camel's YAML pre-parse builds beans twice, so not in init). */
     @Override
     public void onStart() {
         if (url.startsWith("http://")) {
             LOG.warn("splunk sink uses plain http: the HEC token and events cross the network unencrypted");
+        } else if (tls != null && tls.isInsecure()) {
+            LOG.warn("splunk sink TLS verification is OFF (splunk.tls-insecure=true): any certificate and host name"
+                    + " is accepted. Use only in a lab.");
         }
         LOG.info("splunk sink ready: {}/services/collector/event (gzip {}, indexer acknowledgement {})",
                 url.replaceAll("/+$", ""), gzip ? "on" : "off", ack ? "on" : "off");
@@ -199,6 +204,11 @@ public class HecSender extends CamelBatchSender {
     /** camel-http options added only for an https address (TLS context, hostname verifier). */
     public void setTlsOptions(String tlsOptions) {
         this.tlsOptions = tlsOptions;
+    }
+
+    /** The TLS settings bean, to say at start when verification is off. */
+    public void setTls(HecTls tls) {
+        this.tls = tls;
     }
 
     public void setToken(String token) {

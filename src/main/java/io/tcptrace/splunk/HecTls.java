@@ -17,18 +17,14 @@ import javax.net.ssl.X509TrustManager;
 import org.apache.camel.support.jsse.SSLContextParameters;
 import org.apache.camel.support.jsse.TrustManagersParameters;
 import org.apache.hc.client5.http.ssl.DefaultHostnameVerifier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * TLS for the HEC connection, given to camel-http as both {@code sslContextParameters} and
  * {@code x509HostnameVerifier}. Default: the JVM's trusted CAs and full hostname verification.
  * {@code caFile} trusts a PEM bundle instead (a private Splunk CA); {@code insecure} trusts any
- * certificate and any name, for labs only, with a WARN at start.
+ * certificate and any name, for labs only, with a WARN at start (from {@link HecSender#onStart()}).
  */
 public class HecTls extends SSLContextParameters implements HostnameVerifier {
-    private static final Logger LOG = LoggerFactory.getLogger(HecTls.class);
-    private static final java.util.concurrent.atomic.AtomicBoolean WARNED = new java.util.concurrent.atomic.AtomicBoolean();
     private final HostnameVerifier verifier = new DefaultHostnameVerifier();
     private String caFile;
     private boolean insecure;
@@ -36,10 +32,6 @@ public class HecTls extends SSLContextParameters implements HostnameVerifier {
     /** The bean's init method: builds the trust manager from the settings. */
     public void init() {
         TrustManagersParameters trust = new TrustManagersParameters();
-        if (insecure && !WARNED.getAndSet(true)) { // once: Camel may build this bean twice
-            LOG.warn("splunk sink TLS verification is OFF (splunk.tls-insecure=true): any certificate and host name"
-                    + " is accepted. Use only in a lab.");
-        }
         if (insecure) {
             trust.setTrustManager(new TrustAll());
             setTrustManagers(trust);
@@ -99,6 +91,10 @@ public class HecTls extends SSLContextParameters implements HostnameVerifier {
 
     public void setCaFile(String caFile) {
         this.caFile = caFile;
+    }
+
+    public boolean isInsecure() {
+        return insecure;
     }
 
     public void setInsecure(boolean insecure) {

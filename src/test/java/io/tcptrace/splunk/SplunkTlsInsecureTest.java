@@ -2,6 +2,7 @@ package io.tcptrace.splunk;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.tcptrace.LogCapture;
 import java.util.Properties;
 import org.junit.jupiter.api.Test;
 
@@ -21,7 +22,13 @@ class SplunkTlsInsecureTest extends SplunkSinkTestSupport {
     }
 
     @Test
-    void insecureModeDelivers() throws Exception {
+    void insecureModeDeliversAndSaysSoOnce() throws Exception {
+        try (LogCapture log = new LogCapture()) {
+            context.getRouteController().stopRoute("sink-splunk");
+            context.getRouteController().startRoute("sink-splunk"); // the sink's start, seen by the capture
+            assertEquals(1, log.lines().stream().filter(l -> l.contains("TLS verification is OFF")).count(),
+                    log.lines().toString());
+        }
         connects(10);
         await("events over unverified https", () -> indexed().size() >= 10);
         assertEquals(10, indexed().size());
