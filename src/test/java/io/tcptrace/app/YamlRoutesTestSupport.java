@@ -1,6 +1,6 @@
 package io.tcptrace.app;
 
-import io.tcptrace.KernelTestSupport;
+import io.tcptrace.KernelCamelTestSupport;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,13 +11,12 @@ import org.apache.camel.RoutesBuilder;
 import org.apache.camel.spi.Resource;
 import org.apache.camel.support.PluginHelper;
 import org.apache.camel.support.ResourceHelper;
-import org.apache.camel.test.junit5.CamelTestSupport;
 
 /**
  * Loads the real YAML files from routes/ (the ones users edit, not copies) into a Camel test
  * context with application.properties, the sinks a test chooses, and overrides.
  */
-abstract class YamlRoutesTestSupport extends CamelTestSupport {
+abstract class YamlRoutesTestSupport extends KernelCamelTestSupport {
     static final Path ROUTES = Path.of(System.getProperty("tcptrace.home", "."), "routes");
 
     // No initializer: CamelTestSupport asks for properties from its constructor, before field initializers run.
@@ -44,12 +43,6 @@ abstract class YamlRoutesTestSupport extends CamelTestSupport {
     }
 
     @Override
-    protected void setupResources() throws Exception {
-        KernelTestSupport.requireKernel();
-        super.setupResources();
-    }
-
-    @Override
     protected CamelContext createCamelContext() throws Exception {
         CamelContext context = super.createCamelContext();
         context.getPropertiesComponent().setLocation("classpath:application.properties");
@@ -63,7 +56,7 @@ abstract class YamlRoutesTestSupport extends CamelTestSupport {
         p.setProperty("tcptrace.self-pid", Long.toString(ProcessHandle.current().pid()));
         p.setProperty("tcptrace.sink-uris", String.join(",", sinks().stream().map(s -> "direct:sink-" + s).toList()));
         p.setProperty("tcptrace.file", outputFile().toString());
-        p.setProperty("tcptrace.cache-dir", System.getProperty("java.io.tmpdir") + "/tcptrace-test-cache");
+        p.setProperty("tcptrace.cache-dir", CACHE_DIR);
         p.putAll(properties());
         return p;
     }

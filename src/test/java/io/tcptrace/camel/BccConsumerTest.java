@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tcptrace.KernelCamelTestSupport;
 import io.tcptrace.KernelTestSupport;
 import io.tcptrace.event.ConnectEvent;
 import java.util.List;
@@ -14,32 +15,24 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.camel.Exchange;
 import org.apache.camel.ResolveEndpointFailedException;
 import org.apache.camel.builder.RouteBuilder;
-import org.apache.camel.test.junit5.CamelTestSupport;
 import org.junit.jupiter.api.Test;
 
 /** The bcc: consumer on the real kernel: headers, suspend/resume, and loss made visible. */
-class BccConsumerTest extends CamelTestSupport {
+class BccConsumerTest extends KernelCamelTestSupport {
     private static final long PID = ProcessHandle.current().pid();
     private final List<Exchange> received = new CopyOnWriteArrayList<>();
 
     @Override
-    protected void setupResources() throws Exception {
-        KernelTestSupport.requireKernel();
-        super.setupResources();
-    }
-
-    @Override
     protected RouteBuilder createRouteBuilder() {
-        String cache = System.getProperty("java.io.tmpdir") + "/tcptrace-test-cache";
         return new RouteBuilder() {
             @Override
             public void configure() {
-                from("bcc:tcpconnect?excludeOwnPid=false&onlyPids=" + PID + "&cacheDir=" + cache)
+                from("bcc:tcpconnect?excludeOwnPid=false&onlyPids=" + PID + "&cacheDir=" + CACHE_DIR)
                         .routeId("trace").autoStartup(true)
                         .process(received::add);
                 // A tiny buffer and a slow route: the burst overflows it.
                 from("bcc:tcpconnect?excludeOwnPid=false&onlyPids=" + PID + "&destPorts=9&bufferPages=2"
-                        + "&cacheDir=" + cache)
+                        + "&cacheDir=" + CACHE_DIR)
                         .routeId("tiny").autoStartup(false)
                         .process(e -> Thread.sleep(1))
                         .process(received::add);

@@ -2,30 +2,22 @@ package io.tcptrace.ops;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.tcptrace.KernelTestSupport;
+import io.tcptrace.KernelCamelTestSupport;
 import io.tcptrace.camel.BccEndpoint;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.health.HealthCheck;
 import org.apache.camel.health.HealthCheckHelper;
-import org.apache.camel.test.junit5.CamelTestSupport;
 import org.junit.jupiter.api.Test;
 
 /** The probes health check follows the real attach state of the bcc: consumer. */
-class TcptraceHealthTest extends CamelTestSupport {
-
-    @Override
-    protected void setupResources() throws Exception {
-        KernelTestSupport.requireKernel();
-        super.setupResources();
-    }
+class TcptraceHealthTest extends KernelCamelTestSupport {
 
     @Override
     protected RouteBuilder createRouteBuilder() {
-        String cache = System.getProperty("java.io.tmpdir") + "/tcptrace-test-cache";
         return new RouteBuilder() {
             @Override
             public void configure() {
-                from("bcc:tcpconnect?destPorts=9&cacheDir=" + cache).routeId("trace").to("log:ignored?level=OFF");
+                from("bcc:tcpconnect?destPorts=9&cacheDir=" + CACHE_DIR).routeId("trace").to("log:ignored?level=OFF");
             }
         };
     }
