@@ -1,0 +1,109 @@
+package io.tcptrace.event;
+
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The JSON event schema, declared once: every field an event can carry, its JSON type and the
+ * event types that carry it. The JSON writer, the README's schema table, the Splunk app's
+ * validation and the tests all read this list, so it cannot drift from what is written.
+ *
+ * <p>Names follow Splunk's Common Information Model: {@code Network_Traffic} for the connection,
+ * {@code Endpoint.Processes} for the process context.
+ */
+public final class EventSchema {
+    /** Bumped on any incompatible change to the JSON form; carried in Kafka headers and HEC fields. */
+    public static final int VERSION = 2;
+    public static final String VENDOR_PRODUCT = "tcptrace";
+
+    /** Event types, in the {@code event_type} field and the {@code CamelBccEventType} header. */
+    public enum Type {
+        CONNECT, ACCEPT, CLOSE;
+
+        public String json() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    public enum Kind { STRING, INTEGER, NUMBER }
+
+    /** Fields in the order they are written. Context fields are written only when known. */
+    public enum Field {
+        TIME("time", Kind.STRING, all(), "when it happened (connect: connect() began; accept: established; close: closed), ISO-8601 UTC, microseconds"),
+        EVENT_TYPE("event_type", Kind.STRING, all(), "`connect`, `accept` or `close`"),
+        ACTION("action", Kind.STRING, all(), "`allowed` (established), `blocked` (refused or failed), `teardown` (close)"),
+        DIRECTION("direction", Kind.STRING, all(), "`outbound` (this host initiated) or `inbound`"),
+        TRANSPORT("transport", Kind.STRING, all(), "`tcp`"),
+        IP_VERSION("ip_version", Kind.INTEGER, all(), "4 or 6 (IPv4-mapped IPv6 is reported as 4)"),
+        SRC_IP("src_ip", Kind.STRING, all(), "initiating side's address"),
+        SRC_PORT("src_port", Kind.INTEGER, all(), "initiating side's port"),
+        DEST_IP("dest_ip", Kind.STRING, all(), "accepting side's address"),
+        DEST_PORT("dest_port", Kind.INTEGER, all(), "accepting side's port"),
+        PROCESS_ID("process_id", Kind.INTEGER, all(), "process (tgid) that opened or accepted the connection"),
+        THREAD_ID("thread_id", Kind.INTEGER, all(), "its thread"),
+        PROCESS_NAME("process_name", Kind.STRING, all(), "its `comm`, up to 15 bytes"),
+        USER_ID("user_id", Kind.INTEGER, all(), "its user id"),
+        CGROUP_ID("cgroup_id", Kind.INTEGER, all(), "its cgroup v2 id"),
+        HOST("host", Kind.STRING, all(), "host name of the traced machine"),
+        OUTCOME("outcome", Kind.STRING, EnumSet.of(Type.CONNECT), "`established`, `refused` or `failed` (tracepoint mode)"),
+        CONNECT_LATENCY_US("connect_latency_us", Kind.INTEGER, EnumSet.of(Type.CONNECT), "connect() to outcome, microseconds (tracepoint mode)"),
+        DURATION("duration", Kind.NUMBER, EnumSet.of(Type.CLOSE), "seconds from established to closed, microsecond precision"),
+        BYTES_IN("bytes_in", Kind.INTEGER, EnumSet.of(Type.CLOSE), "bytes received by this side"),
+        BYTES_OUT("bytes_out", Kind.INTEGER, EnumSet.of(Type.CLOSE), "bytes sent by this side and acknowledged by the peer"),
+        BYTES("bytes", Kind.INTEGER, EnumSet.of(Type.CLOSE), "bytes_in + bytes_out"),
+        PROCESS_PATH("process_path", Kind.STRING, all(), "executable's full path (when known)"),
+        PROCESS("process", Kind.STRING, all(), "command line (when known and tcptrace.cmdline=true)"),
+        PARENT_PROCESS_ID("parent_process_id", Kind.INTEGER, all(), "parent process id (when known)"),
+        PARENT_PROCESS_NAME("parent_process_name", Kind.STRING, all(), "parent's name (when known)"),
+        USER("user", Kind.STRING, all(), "user name of user_id (when known)"),
+        CGROUP("cgroup", Kind.STRING, all(), "cgroup v2 path (when known)"),
+        SERVICE("service", Kind.STRING, all(), "systemd unit, from the cgroup path (when it shows one)"),
+        CONTAINER_ID("container_id", Kind.STRING, all(), "container id, from the cgroup path (when it shows one)"),
+        POD_UID("pod_uid", Kind.STRING, all(), "Kubernetes pod uid, from the cgroup path (when it shows one)"),
+        PROBE("probe", Kind.STRING, all(), "`tracepoint` or `kprobe`"),
+        VENDOR_PRODUCT_FIELD("vendor_product", Kind.STRING, all(), "`tcptrace`"),
+        SCHEMA_VERSION("schema_version", Kind.INTEGER, all(), "`2`");
+
+        private final String json;
+        private final Kind kind;
+        private final Set<Type> types;
+        private final String meaning;
+
+        Field(String json, Kind kind, Set<Type> types, String meaning) {
+            this.json = json;
+            this.kind = kind;
+            this.types = types;
+            this.meaning = meaning;
+        }
+
+        public String json() {
+            return json;
+        }
+
+        public Kind kind() {
+            return kind;
+        }
+
+        public Set<Type> types() {
+            return types;
+        }
+
+        public String meaning() {
+            return meaning;
+        }
+    }
+
+    private EventSchema() {
+    }
+
+    private static Set<Type> all() {
+        return EnumSet.allOf(Type.class);
+    }
+
+    /** Every JSON field name an event can carry. */
+    public static List<String> fieldNames() {
+        return Arrays.stream(Field.values()).map(Field::json).toList();
+    }
+}
