@@ -40,25 +40,54 @@
 #define COUNTER_FILTERED 2          // dropped on purpose by a kernel-side filter
 #define COUNTER_COUNT 3
 
-// Wire format shared with the Java decoder (ConnectEventDecoder): 96 bytes, little endian.
+// Record kinds: the first byte of every ring/perf buffer record.
+#define RECORD_CONNECT 1
+#define RECORD_ACCEPT 2
+#define RECORD_CLOSE 3
+
+// Wire format shared with the Java decoder (io.tcptrace.kernel.RecordDecoder), little endian.
+// Every offset the decoder reads is asserted below; RecordLayoutTest checks the two sides agree.
+// src/dst: the side that initiated the connection and the side that accepted it, for every kind.
 struct event_t {
-    u64 ts_ns;        // bpf_ktime_get_ns() when connect() began
-    u64 latency_ns;   // connect() start to outcome; 0 in kprobe mode
-    u64 cgroup_id;
-    u32 pid;          // tgid
+    u8 kind;          // RECORD_*
+    u8 outcome;       // connect: OUTCOME_*
+    u8 probe;         // PROBE_ID_*
+    u8 inbound;       // 1 when the remote side initiated (accept, and the close of such a connection)
+    u16 family;
+    u16 sport;        // initiator's port
+    u16 dport;        // acceptor's port
+    u16 reserved;
+    u32 pid;          // tgid of the process that opened or accepted the connection
     u32 tid;
     u32 uid;
-    u16 family;
-    u16 sport;
-    u16 dport;
-    u8 outcome;
-    u8 probe;
-    u8 saddr[16];
-    u8 daddr[16];
+    u64 ts_ns;        // bpf_ktime_get_ns(): connect() began / established / closed
+    u64 span_ns;      // connect: connect() to outcome (0 in kprobe mode); close: established to closed
+    u64 cgroup_id;
+    u64 bytes_in;     // close: bytes received
+    u64 bytes_out;    // close: bytes sent and acknowledged
+    u8 saddr[16];     // initiator's address
+    u8 daddr[16];     // acceptor's address
     char comm[16];
-    u32 reserved;
 };
-_Static_assert(sizeof(struct event_t) == 96, "event_t must match ConnectEventDecoder");
+_Static_assert(sizeof(struct event_t) == 112, "event_t size");
+_Static_assert(__builtin_offsetof(struct event_t, kind) == 0, "kind");
+_Static_assert(__builtin_offsetof(struct event_t, outcome) == 1, "outcome");
+_Static_assert(__builtin_offsetof(struct event_t, probe) == 2, "probe");
+_Static_assert(__builtin_offsetof(struct event_t, inbound) == 3, "inbound");
+_Static_assert(__builtin_offsetof(struct event_t, family) == 4, "family");
+_Static_assert(__builtin_offsetof(struct event_t, sport) == 6, "sport");
+_Static_assert(__builtin_offsetof(struct event_t, dport) == 8, "dport");
+_Static_assert(__builtin_offsetof(struct event_t, pid) == 12, "pid");
+_Static_assert(__builtin_offsetof(struct event_t, tid) == 16, "tid");
+_Static_assert(__builtin_offsetof(struct event_t, uid) == 20, "uid");
+_Static_assert(__builtin_offsetof(struct event_t, ts_ns) == 24, "ts_ns");
+_Static_assert(__builtin_offsetof(struct event_t, span_ns) == 32, "span_ns");
+_Static_assert(__builtin_offsetof(struct event_t, cgroup_id) == 40, "cgroup_id");
+_Static_assert(__builtin_offsetof(struct event_t, bytes_in) == 48, "bytes_in");
+_Static_assert(__builtin_offsetof(struct event_t, bytes_out) == 56, "bytes_out");
+_Static_assert(__builtin_offsetof(struct event_t, saddr) == 64, "saddr");
+_Static_assert(__builtin_offsetof(struct event_t, daddr) == 80, "daddr");
+_Static_assert(__builtin_offsetof(struct event_t, comm) == 96, "comm");
 
 BPF_PERCPU_ARRAY(counters, u64, COUNTER_COUNT);
 
@@ -214,8 +243,9 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state) {
     if (!p)
         return 0;   // filtered at open, or opened before we attached
     struct event_t e = {};
+    e.kind = RECORD_CONNECT;
     e.ts_ns = p->ts_ns;
-    e.latency_ns = bpf_ktime_get_ns() - p->ts_ns;
+    e.span_ns = bpf_ktime_get_ns() - p->ts_ns;
     e.cgroup_id = p->cgroup_id;
     e.pid = p->pid;
     e.tid = p->tid;
@@ -293,6 +323,7 @@ int kprobe_connect_return(struct pt_regs *ctx) {
         return 0;   // connect() failed before sending a SYN: no connection attempt
 
     struct event_t e = {};
+    e.kind = RECORD_CONNECT;
     e.ts_ns = ts;
     e.pid = id >> 32;
     e.tid = tid;
