@@ -153,8 +153,16 @@ public final class MemberResolver {
         if (id == 0) {
             return "void";
         }
+        BtfKind kind = btf.kind(id);
+        if (kind == BtfKind.PTR) {
+            return "a pointer";
+        }
+        if (kind == BtfKind.ARRAY) {
+            return "an array";
+        }
         String name = btf.name(id);
-        String kind = btf.kind(id).name().toLowerCase();
-        return name.isEmpty() ? "an anonymous " + kind : "a " + kind + " '" + name + "'";
+        String word = kind == BtfKind.INT ? "integer" : kind.name().toLowerCase();
+        String article = "aeiou".indexOf(word.charAt(0)) >= 0 ? "an " : "a ";
+        return name.isEmpty() ? "an anonymous " + word : article + word + " '" + name + "'";
     }
 }
