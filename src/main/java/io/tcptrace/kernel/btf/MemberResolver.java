@@ -1,8 +1,8 @@
 package io.tcptrace.kernel.btf;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * Answers "where is member path X in struct Y" from a {@link Btf}, the way C resolves
@@ -13,6 +13,8 @@ import java.util.List;
  */
 public final class MemberResolver {
     private final Btf btf;
+    /** Struct name to its definitions: each lookup by name scans all types, so once per name. */
+    private final Map<String, int[]> byName = new HashMap<>();
 
     public MemberResolver(Btf btf) {
         this.btf = btf;
@@ -38,14 +40,8 @@ public final class MemberResolver {
      * must agree on the answer.
      */
     public BtfMember member(String struct, String path) {
-        List<Integer> candidates = new ArrayList<>();
-        for (int id : btf.findByName(BtfKind.STRUCT, struct)) {
-            candidates.add(id);
-        }
-        for (int id : btf.findByName(BtfKind.UNION, struct)) {
-            candidates.add(id);
-        }
-        if (candidates.isEmpty()) {
+        int[] candidates = byName.computeIfAbsent(struct, btf::findComposites);
+        if (candidates.length == 0) {
             throw new BtfException("struct " + struct + " is not in the kernel's BTF (" + btf.source() + ")");
         }
         String[] steps = path.split("\\.", -1);
@@ -111,9 +107,8 @@ public final class MemberResolver {
         for (int i = 0, n = btf.vlen(composite); i < n; i++) {
             int nameOff = btf.memberNameOff(composite, i);
             int type = btf.memberType(composite, i);
-            int field = btf.memberOffsetField(composite, i);
-            long offset = kindFlag ? field & 0xFFFFFF : field & 0xFFFFFFFFL;
-            int bitfield = kindFlag ? field >>> 24 : 0;
+            long offset = btf.memberBitOffset(composite, i);
+            int bitfield = btf.memberBitfieldSize(composite, i);
             if (nameOff == 0) {
                 int inner = btf.skipAliases(type);
                 if (inner != 0 && btf.kind(inner).isComposite()) {
