@@ -219,6 +219,8 @@ struct owner_t {
 // An established connection, kept until it closes.
 struct conn_t {
     u64 established_ns;
+    u64 acked_at_start;     // tcp_sock counters when established: the SYN's sequence number counts in them
+    u64 received_at_start;
     struct owner_t owner;
     u8 inbound;
 };
@@ -232,21 +234,40 @@ BPF_HASH(conns, u64, struct conn_t, CONN_MAX);
 BPF_HASH(listeners, u16, struct owner_t, 4096);
 #endif
 
-// src is the initiator: the local side of an outbound connection, the remote side of an inbound one.
-// A macro because `args` is the tracepoint's own struct, which bcc defines at the probe.
-#define FILL_ADDRESSES(e, args, inbound)                                             \
-    do {                                                                             \
-        (e)->family = (args)->family;                                                \
-        (e)->sport = (inbound) ? (args)->dport : (args)->sport;                      \
-        (e)->dport = (inbound) ? (args)->sport : (args)->dport;                      \
-        if ((args)->family == AF_INET_) {                                            \
-            __builtin_memcpy((inbound) ? (e)->daddr : (e)->saddr, (args)->saddr, 4); \
-            __builtin_memcpy((inbound) ? (e)->saddr : (e)->daddr, (args)->daddr, 4); \
-        } else {                                                                     \
-            __builtin_memcpy((inbound) ? (e)->daddr : (e)->saddr, (args)->saddr_v6, 16); \
-            __builtin_memcpy((inbound) ? (e)->saddr : (e)->daddr, (args)->daddr_v6, 16); \
-            unmap_v4(e);                                                             \
-        }                                                                            \
+// Makes src the initiator: the tracepoint gives local and remote; for an inbound connection the
+// remote side initiated. Swaps values at fixed offsets (the verifier refuses a pointer chosen at
+// run time between two stack arrays).
+static __always_inline void swap_sides(struct event_t *e) {
+    u16 port = e->sport;
+    e->sport = e->dport;
+    e->dport = port;
+    u64 a0 = *(u64 *)&e->saddr[0], a1 = *(u64 *)&e->saddr[8];
+    *(u64 *)&e->saddr[0] = *(u64 *)&e->daddr[0];
+    *(u64 *)&e->saddr[8] = *(u64 *)&e->daddr[8];
+    *(u64 *)&e->daddr[0] = a0;
+    *(u64 *)&e->daddr[8] = a1;
+}
+
+// Local side into src, remote into dest, then swapped for inbound. A macro because `args` is the
+// tracepoint's own struct, which bcc defines at the probe. The address arrays are copied with
+// bpf_probe_read_kernel: clang turns a plain copy into loads through a moved context pointer,
+// which the verifier refuses.
+#define FILL_ADDRESSES(e, args, inbound)                                \
+    do {                                                                \
+        (e)->family = (args)->family;                                   \
+        (e)->sport = (args)->sport;                                     \
+        (e)->dport = (args)->dport;                                     \
+        if ((args)->family == AF_INET_) {                               \
+            bpf_probe_read_kernel((e)->saddr, 4, (args)->saddr);        \
+            bpf_probe_read_kernel((e)->daddr, 4, (args)->daddr);        \
+        } else {                                                        \
+            bpf_probe_read_kernel((e)->saddr, 16, (args)->saddr_v6);    \
+            bpf_probe_read_kernel((e)->daddr, 16, (args)->daddr_v6);    \
+        }                                                               \
+        if (inbound)                                                    \
+            swap_sides(e);                                              \
+        if ((args)->family != AF_INET_)                                 \
+            unmap_v4(e);                                                \
     } while (0)
 
 static __always_inline void fill_owner(struct event_t *e, struct owner_t *o) {
@@ -267,10 +288,36 @@ static __always_inline void current_owner(struct owner_t *o) {
 }
 
 #ifdef EVENT_CLOSE
+#define TCP_FIN_WAIT2_ 5
+#define TCP_TIME_WAIT_ 6
+#define TCP_CLOSE_WAIT_ 8
+#define TCP_LAST_ACK_ 9
+#define TCP_CLOSING_ 11
+
 static __always_inline u64 read_u64(u64 sk, u64 offset) {
     u64 v = 0;
     bpf_probe_read_kernel(&v, sizeof(v), (void *)(sk + offset));
     return v;
+}
+
+static __always_inline void start_counts(struct conn_t *c, u64 sk) {
+    c->acked_at_start = read_u64(sk, OFF_TCP_SOCK_BYTES_ACKED);
+    c->received_at_start = read_u64(sk, OFF_TCP_SOCK_BYTES_RECEIVED);
+}
+
+// bytes_acked and bytes_received count sequence space, so a FIN acknowledged or received adds one:
+// the state the socket closes from tells whether each FIN happened.
+static __always_inline void close_counts(struct event_t *e, struct conn_t *c, u64 sk, int oldstate) {
+    u64 acked = read_u64(sk, OFF_TCP_SOCK_BYTES_ACKED) - c->acked_at_start;
+    u64 received = read_u64(sk, OFF_TCP_SOCK_BYTES_RECEIVED) - c->received_at_start;
+    bool fin_acked = oldstate == TCP_FIN_WAIT2_ || oldstate == TCP_LAST_ACK_ || oldstate == TCP_CLOSING_
+                     || oldstate == TCP_TIME_WAIT_;
+    // FIN_WAIT2 closes into time-wait when the peer's FIN arrives; after the FIN_WAIT2 timeout
+    // (no FIN from the peer in tcp_fin_timeout) it closes the same way, and bytes_in is then one short.
+    bool fin_received = oldstate == TCP_CLOSE_WAIT_ || oldstate == TCP_LAST_ACK_ || oldstate == TCP_CLOSING_
+                        || oldstate == TCP_TIME_WAIT_ || oldstate == TCP_FIN_WAIT2_;
+    e->bytes_out = acked > 0 && fin_acked ? acked - 1 : acked;
+    e->bytes_in = received > 0 && fin_received ? received - 1 : received;
 }
 #endif
 
@@ -288,7 +335,9 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state) {
         u32 pid = id >> 32;
         u32 uid = bpf_get_current_uid_gid();
         u16 family = args->family;
-        if (family == AF_INET6_ && is_v4_mapped(args->daddr_v6))
+        u8 daddr6[16];
+        bpf_probe_read_kernel(daddr6, 16, args->daddr_v6);   // the verifier wants fixed ctx offsets
+        if (family == AF_INET6_ && is_v4_mapped(daddr6))
             family = AF_INET_;
         if (filtered_out(pid, uid, family, args->dport, true)) {
             count(COUNTER_FILTERED);
@@ -308,16 +357,22 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state) {
 
 #if defined(EVENT_ACCEPT) || defined(EVENT_CLOSE)
     if (newstate == TCP_LISTEN_) {
-        // listen(), in the owner's task: remember who owns the port.
+        // listen(), in the owner's task: remember who owns the port. Kernels that set the source
+        // port only after this state change give 0 here: then read the bound port from the socket.
         struct owner_t o = {};
         current_owner(&o);
         u16 port = args->sport;
+        if (port == 0)
+            bpf_probe_read_kernel(&port, sizeof(port), (void *)(sk + OFF_SOCK_SKC_NUM));
         listeners.update(&port, &o);
         return 0;
     }
     if (oldstate == TCP_LISTEN_) {
-        u16 port = args->sport;
-        listeners.delete(&port);
+        // A child cloned from the listener starts as LISTEN -> SYN_RECV: only LISTEN -> CLOSE ends it.
+        if (newstate == TCP_CLOSE_) {
+            u16 port = args->sport;
+            listeners.delete(&port);
+        }
         return 0;
     }
 
@@ -330,7 +385,9 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state) {
         if (!o)
             o = &unknown;
         u16 family = args->family;
-        if (family == AF_INET6_ && is_v4_mapped(args->daddr_v6))
+        u8 daddr6[16];
+        bpf_probe_read_kernel(daddr6, 16, args->daddr_v6);   // the verifier wants fixed ctx offsets
+        if (family == AF_INET6_ && is_v4_mapped(daddr6))
             family = AF_INET_;
         if (filtered_out(o->pid, o->uid, family, port, true)) {
             count(COUNTER_FILTERED);
@@ -342,6 +399,7 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state) {
         c.established_ns = now;
         c.owner = *o;
         c.inbound = 1;
+        start_counts(&c, sk);
         if (conns.update(&sk, &c) != 0)
             count(COUNTER_LOST_CONN_FULL);
 #endif
@@ -370,8 +428,7 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state) {
         e.ts_ns = bpf_ktime_get_ns();
         e.span_ns = e.ts_ns - c->established_ns;
         fill_owner(&e, &c->owner);
-        e.bytes_in = read_u64(sk, OFF_TCP_SOCK_BYTES_RECEIVED);
-        e.bytes_out = read_u64(sk, OFF_TCP_SOCK_BYTES_ACKED);
+        close_counts(&e, c, sk, oldstate);
         FILL_ADDRESSES(&e, args, c->inbound);
         conns.delete(&sk);
         submit(args, &e);
@@ -411,6 +468,7 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state) {
         c.owner.tid = p->tid;
         c.owner.uid = p->uid;
         __builtin_memcpy(&c.owner.comm, p->comm, sizeof(c.owner.comm));
+        start_counts(&c, sk);
         if (conns.update(&sk, &c) != 0)
             count(COUNTER_LOST_CONN_FULL);
     }

@@ -33,8 +33,11 @@ public class BccEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "bufferPages": target.getConfiguration().setBufferPages(property(camelContext, int.class, value)); return true;
         case "cachedir":
         case "cacheDir": target.getConfiguration().setCacheDir(property(camelContext, java.lang.String.class, value)); return true;
+        case "connmax":
+        case "connMax": target.getConfiguration().setConnMax(property(camelContext, int.class, value)); return true;
         case "destports":
         case "destPorts": target.getConfiguration().setDestPorts(property(camelContext, java.lang.String.class, value)); return true;
+        case "events": target.getConfiguration().setEvents(property(camelContext, java.lang.String.class, value)); return true;
         case "exceptionhandler":
         case "exceptionHandler": target.setExceptionHandler(property(camelContext, org.apache.camel.spi.ExceptionHandler.class, value)); return true;
         case "exchangepattern":
@@ -75,8 +78,11 @@ public class BccEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "bufferPages": return int.class;
         case "cachedir":
         case "cacheDir": return java.lang.String.class;
+        case "connmax":
+        case "connMax": return int.class;
         case "destports":
         case "destPorts": return java.lang.String.class;
+        case "events": return java.lang.String.class;
         case "exceptionhandler":
         case "exceptionHandler": return org.apache.camel.spi.ExceptionHandler.class;
         case "exchangepattern":
@@ -118,8 +124,11 @@ public class BccEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "bufferPages": return target.getConfiguration().getBufferPages();
         case "cachedir":
         case "cacheDir": return target.getConfiguration().getCacheDir();
+        case "connmax":
+        case "connMax": return target.getConfiguration().getConnMax();
         case "destports":
         case "destPorts": return target.getConfiguration().getDestPorts();
+        case "events": return target.getConfiguration().getEvents();
         case "exceptionhandler":
         case "exceptionHandler": return target.getExceptionHandler();
         case "exchangepattern":

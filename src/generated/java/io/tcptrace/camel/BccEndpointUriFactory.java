@@ -23,13 +23,15 @@ public class BccEndpointUriFactory extends org.apache.camel.support.component.En
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(20);
+        Set<String> props = new HashSet<>(22);
         props.add("boostPriority");
         props.add("bpfSource");
         props.add("bridgeErrorHandler");
         props.add("bufferPages");
         props.add("cacheDir");
+        props.add("connMax");
         props.add("destPorts");
+        props.add("events");
         props.add("exceptionHandler");
         props.add("exchangePattern");
         props.add("excludeOwnPid");

@@ -39,7 +39,7 @@ public class BccConsumer extends DefaultConsumer implements Suspendable {
     private final PollPriority priority;
     private volatile boolean running;
     private volatile ConnectTracer tracer;
-    private volatile KernelCounters kernelCounters = new KernelCounters(0, 0, 0, 0);
+    private volatile KernelCounters kernelCounters = new KernelCounters(0, 0, 0, 0, 0);
     private ExecutorService executor;
     private ScheduledExecutorService clock;
     private Future<?> loop;
@@ -173,9 +173,10 @@ public class BccConsumer extends DefaultConsumer implements Suspendable {
         long now = System.nanoTime();
         long unreported = c.lost() - lostAtLastWarn;
         if (unreported > 0 && (force || now - lastWarnNanos >= config.getLostWarnInterval() * 1_000_000L)) {
-            LOG.warn("{} events lost in the kernel since the last report ({} total: {} with the buffer full, {} untracked"
-                    + " with a tracking map full, {} malformed): raise bufferPages or pendingMax, or give the tracer"
-                    + " more CPU", unreported, c.lost(), c.lostBufferFull(), c.lostUntracked(), c.malformed());
+            LOG.warn("{} events lost in the kernel since the last report ({} total: {} with the buffer full, {} connects"
+                    + " untracked with the pending map full, {} closes untracked with the connection map full, {}"
+                    + " malformed): raise bufferPages, pendingMax or connMax, or give the tracer more CPU", unreported,
+                    c.lost(), c.lostBufferFull(), c.lostUntracked(), c.lostConnFull(), c.malformed());
             lostAtLastWarn = c.lost();
             lastWarnNanos = now;
         }

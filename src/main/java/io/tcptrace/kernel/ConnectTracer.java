@@ -10,7 +10,10 @@ import io.tcptrace.bcc.PerfBufferReader;
 import io.tcptrace.bcc.RecordHandler;
 import io.tcptrace.bcc.MappedRingBuffer;
 import io.tcptrace.event.ConnectionEvent;
+import io.tcptrace.event.EventSchema.Type;
 import io.tcptrace.event.HostName;
+import io.tcptrace.kernel.btf.BtfException;
+import io.tcptrace.kernel.btf.KernelOffsets;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -103,6 +106,7 @@ public final class ConnectTracer implements AutoCloseable {
             LOG.warn("kprobe mode with headers of another kernel: struct sock offsets may be wrong, so addresses "
                     + "and ports may be garbage. Use probe=tracepoint or install matching headers.");
         }
+        chooseEvents(config, probe);
         String source = readSource(config.getBpfSource());
         long started = System.nanoTime();
         BpfModule module = BpfModule.compile(source, sourceName(config.getBpfSource()), cflags(config, probe, transport));
@@ -186,7 +190,7 @@ public final class ConnectTracer implements AutoCloseable {
      */
     public KernelCounters counters() {
         return new KernelCounters(counters.sumPerCpu(0, possibleCpus), counters.sumPerCpu(1, possibleCpus),
-                counters.sumPerCpu(2, possibleCpus), decoder.malformed());
+                counters.sumPerCpu(2, possibleCpus), counters.sumPerCpu(3, possibleCpus), decoder.malformed());
     }
 
     public ProbeMode probe() {
@@ -218,6 +222,40 @@ public final class ConnectTracer implements AutoCloseable {
             handler.onBatch(batch);
         } finally {
             batch.clear();
+        }
+    }
+
+    /**
+     * Settles which event types this kernel and probe can give. kprobe mode sees connects only.
+     * close needs struct offsets from BTF: without BTF, auto leaves close out with one WARN,
+     * while an explicit request fails with the reason.
+     */
+    static void chooseEvents(TracerConfiguration config, ProbeMode probe) {
+        Set<Type> events = config.getEvents();
+        if (probe == ProbeMode.KPROBE) {
+            if (config.isEventsExplicit() && (events.contains(Type.ACCEPT) || events.contains(Type.CLOSE))) {
+                throw new BccException("events=" + events.stream().map(Type::json).toList() + ": kprobe mode sees"
+                        + " connects only: use probe=tracepoint for accept and close, or events=connect");
+            }
+            config.withoutEvent(Type.ACCEPT);
+            config.withoutEvent(Type.CLOSE);
+            return;
+        }
+        if (events.contains(Type.CLOSE) || events.contains(Type.ACCEPT)) {
+            // Both read struct fields at offsets from BTF (close: byte counts; accept: the listener's port).
+            try {
+                KernelOffsets.fromRunningKernel();
+            } catch (BtfException e) {
+                if (config.isEventsExplicit()) {
+                    throw new BccException(e.getMessage());
+                }
+                LOG.warn("accept and close events are off: {}", e.getMessage());
+                config.withoutEvent(Type.CLOSE);
+                config.withoutEvent(Type.ACCEPT);
+            }
+        }
+        if (config.getEvents().isEmpty()) {
+            throw new BccException("events: no event type left to trace: use connect, accept or close");
         }
     }
 
@@ -260,6 +298,14 @@ public final class ConnectTracer implements AutoCloseable {
             flags.add("-DRINGBUF_PAGES=" + config.getBufferPages());
         }
         flags.add("-DPENDING_MAX=" + config.getPendingMax());
+        flags.add("-DCONN_MAX=" + config.getConnMax());
+        for (Type type : config.getEvents()) {
+            flags.add("-DEVENT_" + type.name());
+        }
+        if (probe == ProbeMode.TRACEPOINT && (config.getEvents().contains(Type.CLOSE)
+                || config.getEvents().contains(Type.ACCEPT))) {
+            flags.addAll(KernelOffsets.fromRunningKernel().cflags());
+        }
         if (!excludedPids(config).isEmpty()) {
             flags.add("-DFILTER_EXCLUDE_PIDS");
         }

@@ -6,11 +6,13 @@ package io.tcptrace.kernel;
  * @param lostBufferFull  events dropped because the ring/perf buffer had no room
  * @param lostUntracked   connects seen but not tracked because the pending map was full
  * @param filtered        connects dropped on purpose by a kernel-side filter
+ * @param lostConnFull    established connections whose close could not be reported: connection map full
  * @param malformed       records read that matched no known layout (never expected), dropped
  */
-public record KernelCounters(long lostBufferFull, long lostUntracked, long filtered, long malformed) {
+public record KernelCounters(long lostBufferFull, long lostUntracked, long filtered, long lostConnFull,
+        long malformed) {
     /** Events that should have been delivered but were not. */
     public long lost() {
-        return lostBufferFull + lostUntracked + malformed;
+        return lostBufferFull + lostUntracked + lostConnFull + malformed;
     }
 }

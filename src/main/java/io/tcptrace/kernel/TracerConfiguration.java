@@ -1,6 +1,9 @@
 package io.tcptrace.kernel;
 
+import io.tcptrace.event.EventSchema.Type;
 import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.Locale;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -34,6 +37,14 @@ public class TracerConfiguration implements Cloneable {
     @UriParam(description = "How many connects may be in flight (SYN sent, outcome not yet known) at once",
               defaultValue = "65536")
     private int pendingMax = DEFAULT_PENDING_MAX;
+    @UriParam(description = "Event types to trace, comma-separated: connect, accept, close; auto is all three where"
+                            + " the kernel allows (close needs BTF for its byte counts)", defaultValue = "auto",
+              javaType = "java.lang.String")
+    private Set<Type> events = EnumSet.allOf(Type.class);
+    private boolean eventsExplicit;
+    @UriParam(description = "How many established connections can be tracked at once (for their close event)",
+              defaultValue = "65536")
+    private int connMax = DEFAULT_PENDING_MAX;
     @UriParam(label = "filter", description = "Drop the tracer's own connects in the kernel", defaultValue = "true")
     private boolean excludeOwnPid = true;
     @UriParam(label = "filter", description = "Comma-separated process ids to ignore", javaType = "java.lang.String")
@@ -121,6 +132,55 @@ public class TracerConfiguration implements Cloneable {
             throw new IllegalArgumentException("pendingMax=" + pendingMax + " must be at least 1");
         }
         this.pendingMax = pendingMax;
+    }
+
+    public Set<Type> getEvents() {
+        return events;
+    }
+
+    /** Whether the event types were chosen by the user rather than left to auto. */
+    public boolean isEventsExplicit() {
+        return eventsExplicit;
+    }
+
+    public void setEvents(String csv) {
+        if (csv == null || csv.isBlank() || csv.trim().equals("auto")) {
+            events = EnumSet.allOf(Type.class);
+            eventsExplicit = false;
+            return;
+        }
+        EnumSet<Type> chosen = EnumSet.noneOf(Type.class);
+        for (String name : csv.split(",")) {
+            if (name.isBlank()) {
+                continue;
+            }
+            try {
+                chosen.add(Type.valueOf(name.trim().toUpperCase(Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("events: unknown event type '" + name.trim()
+                        + "': use connect, accept, close (comma-separated) or auto");
+            }
+        }
+        events = chosen;
+        eventsExplicit = true;
+    }
+
+    /** Drops one type chosen by auto that this kernel cannot give. */
+    public void withoutEvent(Type type) {
+        EnumSet<Type> rest = EnumSet.copyOf(events);
+        rest.remove(type);
+        events = rest;
+    }
+
+    public int getConnMax() {
+        return connMax;
+    }
+
+    public void setConnMax(int connMax) {
+        if (connMax < 1) {
+            throw new IllegalArgumentException("connMax=" + connMax + " must be at least 1");
+        }
+        this.connMax = connMax;
     }
 
     public boolean isExcludeOwnPid() {

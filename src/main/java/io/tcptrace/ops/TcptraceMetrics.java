@@ -24,21 +24,24 @@ public final class TcptraceMetrics {
         counter(registry, "tcptrace.kernel.events.read", "events read from the kernel buffer", source,
                 BccConsumer::getReceivedTotal);
         FunctionCounter.builder("tcptrace.kernel.events.lost", source, e -> e.getKernelCounters().lostBufferFull())
-                .description("connect events the kernel could not hand over").tag("reason", "buffer_full")
+                .description("events the kernel could not hand over").tag("reason", "buffer_full")
                 .register(registry);
         FunctionCounter.builder("tcptrace.kernel.events.lost", source, e -> e.getKernelCounters().lostUntracked())
-                .description("connect events the kernel could not hand over").tag("reason", "pending_map_full")
+                .description("events the kernel could not hand over").tag("reason", "pending_map_full")
                 .register(registry);
         FunctionCounter.builder("tcptrace.events.filtered", source, e -> e.getKernelCounters().filtered())
-                .description("connect events dropped on purpose by a filter").tag("where", "kernel")
+                .description("events dropped on purpose by a filter").tag("where", "kernel")
+                .register(registry);
+        FunctionCounter.builder("tcptrace.kernel.events.lost", source, e -> e.getKernelCounters().lostConnFull())
+                .description("events the kernel could not hand over").tag("reason", "conn_map_full")
                 .register(registry);
         FunctionCounter.builder("tcptrace.kernel.events.lost", source, e -> e.getKernelCounters().malformed())
-                .description("connect events the kernel could not hand over").tag("reason", "malformed")
+                .description("events the kernel could not hand over").tag("reason", "malformed")
                 .register(registry);
         FilterProcessor ownFilter = context.getProcessor("drop-own-connections", FilterProcessor.class);
         if (ownFilter != null) {
             FunctionCounter.builder("tcptrace.events.filtered", ownFilter, FilterProcessor::getFilteredCount)
-                    .description("connect events dropped on purpose by a filter").tag("where", "route-self-pid")
+                    .description("events dropped on purpose by a filter").tag("where", "route-self-pid")
                     .register(registry);
         }
         counter(registry, "tcptrace.route.failures", "events a route failed on (exception), counted by the source",

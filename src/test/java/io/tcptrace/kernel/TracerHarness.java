@@ -30,6 +30,18 @@ final class TracerHarness implements AutoCloseable {
         return List.of();
     }
 
+    /** Polls until {@code count} events match or three seconds pass; returns the matches. */
+    List<ConnectionEvent> awaitCount(int count, Predicate<ConnectionEvent> match) {
+        long deadline = System.nanoTime() + 3_000_000_000L;
+        List<ConnectionEvent> found = List.of();
+        while (System.nanoTime() < deadline && found.size() < count) {
+            tracer.poll(50);
+            found = events.stream().filter(match).toList();
+        }
+        tracer.poll(50);
+        return events.stream().filter(match).toList();
+    }
+
     /** Polls for a while and returns everything matching: for asserting that nothing arrives. */
     List<ConnectionEvent> collectFor(long millis, Predicate<ConnectionEvent> match) {
         long deadline = System.nanoTime() + millis * 1_000_000L;
