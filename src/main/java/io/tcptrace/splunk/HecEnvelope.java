@@ -35,17 +35,30 @@ public class HecEnvelope implements Processor {
     public void wrap(Exchange exchange) {
         Message m = exchange.getMessage();
         byte[] event = m.getBody(byte[].class);
-        Instant time = m.getHeader(BccConstants.TIME, Instant.class);
-        m.setBody(wrap(event, time));
+        m.setBody(wrap(event, epochMicros(m.getHeader(BccConstants.TIME))));
     }
 
-    byte[] wrap(byte[] event, Instant time) {
+    /**
+     * The kernel time header as epoch microseconds: a Long of microseconds, or an Instant (the
+     * header's earlier type), so the envelope works with either.
+     */
+    static long epochMicros(Object header) {
+        if (header instanceof Number n) {
+            return n.longValue();
+        }
+        if (header instanceof Instant t) {
+            return t.getEpochSecond() * 1_000_000L + t.getNano() / 1000;
+        }
+        throw new IllegalArgumentException("no " + BccConstants.TIME + " header (epoch microseconds) on the event");
+    }
+
+    byte[] wrap(byte[] event, long epochMicros) {
         if (middle == null) {
             middle = constantFields();
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream(event.length + middle.length + 32);
         out.writeBytes("{\"time\":".getBytes(StandardCharsets.US_ASCII));
-        out.writeBytes(epochSeconds(time).getBytes(StandardCharsets.US_ASCII));
+        out.writeBytes(epochSeconds(epochMicros).getBytes(StandardCharsets.US_ASCII));
         out.writeBytes(middle);
         out.writeBytes(event);
         out.write('}');
@@ -53,9 +66,9 @@ public class HecEnvelope implements Processor {
     }
 
     /** Seconds with six decimals, without String.format: this runs once per event. */
-    static String epochSeconds(Instant t) {
-        String micros = Integer.toString(1_000_000 + t.getNano() / 1000); // "1" + six zero-padded digits
-        return t.getEpochSecond() + "." + micros.substring(1);
+    static String epochSeconds(long epochMicros) {
+        String micros = Long.toString(1_000_000 + Math.floorMod(epochMicros, 1_000_000L)); // "1" + six zero-padded digits
+        return Math.floorDiv(epochMicros, 1_000_000L) + "." + micros.substring(1);
     }
 
     private byte[] constantFields() {

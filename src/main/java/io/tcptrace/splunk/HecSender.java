@@ -10,7 +10,9 @@ import java.util.UUID;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
+import org.apache.camel.component.http.HttpClientConfigurer;
 import org.apache.camel.support.DefaultExchange;
+import org.apache.hc.client5.http.impl.classic.HttpClientBuilder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,7 +45,7 @@ public class HecSender implements BatchSender {
 
     private String base;
     private HecTls tls;
-    private String tlsOptions = "";
+    private String clientOptions = "";
     private long currentTimeoutMillis;
     private CamelContext camelContext;
     private ProducerTemplate template;
@@ -75,11 +77,17 @@ public class HecSender implements BatchSender {
         camelContext = context;
         template = context.createProducerTemplate();
         currentTimeoutMillis = responseTimeoutMillis;
+        // camel-http takes these by reference. The delivery endpoint does the retrying (spool, backoff,
+        // health): the HTTP client's own retries of 503/429 would only hide HEC's answers and slow the
+        // health checks down, so they are off.
+        String ref = "hecClient-" + Integer.toHexString(System.identityHashCode(this));
+        HttpClientConfigurer noRetries = HttpClientBuilder::disableAutomaticRetries;
+        context.getRegistry().bind(ref, noRetries);
+        clientOptions = "httpClientConfigurer=#" + ref;
         if (url.startsWith("https://")) {
-            // camel-http takes TLS settings by reference; it would turn http:// into https:// if given them.
-            String ref = "hecTls-" + Integer.toHexString(System.identityHashCode(this));
-            context.getRegistry().bind(ref, tls);
-            tlsOptions = "sslContextParameters=#" + ref + "&x509HostnameVerifier=#" + ref;
+            // Only for https: camel-http would turn http:// into https:// if given TLS settings.
+            context.getRegistry().bind(ref + "-tls", tls);
+            clientOptions += "&sslContextParameters=#" + ref + "-tls&x509HostnameVerifier=#" + ref + "-tls";
         }
         if (url.startsWith("http://")) {
             LOG.warn("splunk sink uses plain http: the HEC token and events cross the network unencrypted");
@@ -209,9 +217,7 @@ public class HecSender implements BatchSender {
     /** The camel-http URI of a HEC path with the current response timeout (one endpoint per timeout value). */
     private String uri(String path) {
         StringBuilder q = new StringBuilder(httpOptions == null ? "" : httpOptions);
-        if (!tlsOptions.isEmpty()) {
-            q.append(q.length() > 0 ? "&" : "").append(tlsOptions);
-        }
+        q.append(q.length() > 0 ? "&" : "").append(clientOptions);
         q.append(q.length() > 0 ? "&" : "").append("responseTimeout=").append(currentTimeoutMillis);
         return base + path + "?" + q;
     }
