@@ -1,37 +1,48 @@
 package io.tcptrace.delivery;
 
 import java.util.List;
+import org.apache.camel.CamelContext;
 
 /**
- * Sends one batch of records to a destination (Splunk HEC, Kafka...). Called by one
- * {@link StoreAndForward} thread at a time. Implementations never throw: every outcome is a
- * {@link Result}.
+ * Sends one batch of records to a destination (Splunk HEC, Kafka, an HTTP service of your own).
+ * A {@code delivery:} endpoint calls it from its one delivery thread, so an implementation needs
+ * no locking. Implementations never throw: every outcome is a {@link Result}. The sender is a
+ * plain bean; it gets the Camel context in {@link #start} and builds whatever it sends with
+ * (a ProducerTemplate, an HTTP client...) there.
  */
 public interface BatchSender {
 
     Result send(List<byte[]> batch);
 
-    /** Whether the destination says it can take data again (HEC's health endpoint, a broker reachable...). */
+    /** Whether the destination says it can take data again (HEC's health endpoint, a broker connected...). */
     boolean healthy();
 
-    /** Short name for logs and metrics, e.g. "splunk". */
-    String name();
+    /** Called when the delivery endpoint's producer starts, once per start: open clients, log "ready". */
+    default void start(CamelContext context) {
+    }
 
-    /** Called once delivery really starts (in the running application): the place for "ready" log lines. */
-    default void onStart() {
+    /** Called when the producer stops, after its last send. */
+    default void stop() {
     }
 
     /** What happened to a batch. */
     enum Outcome {
         /** Every record is delivered. */
         DELIVERED,
-        /** Nothing (more) was delivered and trying again later may work: connection error, 429, 5xx, busy. */
+        /** Nothing was delivered and trying again later may work: connection error, 429, 5xx, busy. */
         RETRY,
         /**
-         * The destination refused records for good (bad token, bad data): those go to the dead-letter
-         * spool. {@link Result#accepted()} records at the start of the batch were delivered;
-         * {@link Result#rejected()} records after them were refused; any after those were not looked at
-         * and are sent again.
+         * No answer in time: the destination may have stored the batch anyway, so sending it again may
+         * store it twice. Retried like {@link #RETRY}, with smaller batches, and counted.
+         */
+        TIMED_OUT,
+        /** The batch is too large for the destination (HTTP 413): send it again in smaller parts. */
+        TOO_LARGE,
+        /**
+         * The destination refused records for good (bad token, bad data, an unexpected 4xx): those go
+         * to the dead-letter spool. {@link Result#accepted()} records at the start of the batch were
+         * delivered; {@link Result#rejected()} records after them were refused; any after those were
+         * not looked at and are sent again.
          */
         REJECTED
     }
@@ -48,6 +59,14 @@ public interface BatchSender {
 
         public static Result retry(String reason) {
             return new Result(Outcome.RETRY, 0, 0, reason);
+        }
+
+        public static Result timedOut(String reason) {
+            return new Result(Outcome.TIMED_OUT, 0, 0, reason);
+        }
+
+        public static Result tooLarge(String reason) {
+            return new Result(Outcome.TOO_LARGE, 0, 0, reason);
         }
 
         public static Result rejected(int accepted, int rejected, String reason) {

@@ -26,7 +26,7 @@ import java.util.stream.Stream;
  * {@link #prepend} adds a segment in front of all others. A segment left open by a crash is
  * sealed on start; a last line cut short by the crash is dropped and counted.
  *
- * <p>Not thread-safe: {@link StoreAndForward} serialises access.
+ * <p>Not thread-safe: {@link DeliveryProducer} serialises access.
  */
 final class Spool {
     private static final String OPEN = "current.open";

@@ -1,7 +1,7 @@
 package io.tcptrace.ops;
 
 import io.tcptrace.camel.BccConsumer;
-import io.tcptrace.delivery.StoreAndForward;
+import io.tcptrace.delivery.DeliveryEndpoint;
 import java.util.Map;
 import org.apache.camel.CamelContext;
 import org.apache.camel.health.HealthCheckRegistry;
@@ -20,17 +20,16 @@ public final class TcptraceHealth {
     public static void register(CamelContext context, BccConsumer source, long sinkFailureSeconds) {
         HealthCheckRegistry registry = HealthCheckRegistry.get(context);
         registry.register(source.getHealthCheck());
-        for (StoreAndForward d : context.getRegistry().findByTypeWithName(StoreAndForward.class).values()) {
-            registry.register(new Sink(d, sinkFailureSeconds));
-        }
+        context.getEndpoints().stream().filter(DeliveryEndpoint.class::isInstance).map(DeliveryEndpoint.class::cast)
+                .forEach(d -> registry.register(new Sink(d, sinkFailureSeconds)));
     }
 
     static final class Sink extends AbstractHealthCheck {
-        private final StoreAndForward delivery;
+        private final DeliveryEndpoint delivery;
         private final long limitMillis;
 
-        Sink(StoreAndForward delivery, long limitSeconds) {
-            super("tcptrace", "tcptrace-sink-" + delivery.getSender().name());
+        Sink(DeliveryEndpoint delivery, long limitSeconds) {
+            super("tcptrace", "tcptrace-sink-" + delivery.getName());
             this.delivery = delivery;
             this.limitMillis = limitSeconds * 1000;
         }
@@ -40,8 +39,9 @@ public final class TcptraceHealth {
             long failing = delivery.getFailingForMillis();
             builder.detail("failing.seconds", failing / 1000);
             builder.detail("spool.bytes", delivery.getSpoolBytes());
+            builder.detail("state", delivery.getState().name());
             if (failing > limitMillis) {
-                builder.message(delivery.getSender().name() + " has failed to deliver for " + failing / 1000
+                builder.message(delivery.getName() + " has failed to deliver for " + failing / 1000
                         + " s; events wait in the spool").down();
             } else {
                 builder.up();

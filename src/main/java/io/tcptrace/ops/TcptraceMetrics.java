@@ -5,7 +5,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tcptrace.camel.BccConsumer;
 import org.apache.camel.processor.FilterProcessor;
-import io.tcptrace.delivery.StoreAndForward;
+import io.tcptrace.delivery.DeliveryEndpoint;
+import io.tcptrace.delivery.DeliveryStats;
 import io.tcptrace.sink.JsonLinesFile;
 import java.util.function.ToDoubleFunction;
 import org.apache.camel.CamelContext;
@@ -53,7 +54,7 @@ public final class TcptraceMetrics {
         Gauge.builder("tcptrace.probes.attached", source, e -> e.isAttached() ? 1 : 0)
                 .description("1 while the kernel probes are attached").register(registry);
 
-        context.getRegistry().findByTypeWithName(StoreAndForward.class).values()
+        context.getEndpoints().stream().filter(DeliveryEndpoint.class::isInstance).map(DeliveryEndpoint.class::cast)
                 .forEach(d -> bindDelivery(registry, d));
         JsonLinesFile file = context.getRegistry().findSingleByType(JsonLinesFile.class);
         if (file != null) {
@@ -63,18 +64,24 @@ public final class TcptraceMetrics {
         }
     }
 
-    private static void bindDelivery(MeterRegistry registry, StoreAndForward d) {
-        String sink = d.getSender().name();
-        sinkCounter(registry, "tcptrace.sink.delivered", sink, d, StoreAndForward::getDelivered);
-        sinkCounter(registry, "tcptrace.sink.spooled", sink, d, StoreAndForward::getSpooled);
-        sinkCounter(registry, "tcptrace.sink.replayed", sink, d, StoreAndForward::getReplayed);
-        sinkCounter(registry, "tcptrace.sink.dead.lettered", sink, d, StoreAndForward::getDeadLettered);
-        sinkCounter(registry, "tcptrace.sink.retries", sink, d, StoreAndForward::getRetries);
-        FunctionCounter.builder("tcptrace.sink.lost", d, StoreAndForward::getLostSpoolFull).tag("sink", sink)
-                .tag("reason", "spool_full").description("events a sink lost").register(registry);
-        Gauge.builder("tcptrace.sink.queue.depth", d, StoreAndForward::getQueueDepth).tag("sink", sink)
+    private static void bindDelivery(MeterRegistry registry, DeliveryEndpoint d) {
+        String sink = d.getName();
+        DeliveryStats stats = d.getStats();
+        sinkCounter(registry, "tcptrace.sink.delivered", sink, stats, DeliveryStats::getDelivered);
+        sinkCounter(registry, "tcptrace.sink.spooled", sink, stats, DeliveryStats::getSpooled);
+        sinkCounter(registry, "tcptrace.sink.replayed", sink, stats, DeliveryStats::getReplayed);
+        sinkCounter(registry, "tcptrace.sink.dead.lettered", sink, stats, DeliveryStats::getDeadLettered);
+        sinkCounter(registry, "tcptrace.sink.retries", sink, stats, DeliveryStats::getRetries);
+        FunctionCounter.builder("tcptrace.sink.resent.after.timeout", stats, DeliveryStats::getResentAfterTimeout)
+                .tag("sink", sink).description("batches sent again after no answer in time: their events may be"
+                        + " stored twice").register(registry);
+        for (DeliveryStats.Loss why : DeliveryStats.Loss.values()) {
+            FunctionCounter.builder("tcptrace.sink.lost", stats, s -> s.getLost(why)).tag("sink", sink)
+                    .tag("reason", why.label).description("events a sink lost").register(registry);
+        }
+        Gauge.builder("tcptrace.sink.queue.depth", d, DeliveryEndpoint::getQueueDepth).tag("sink", sink)
                 .description("events waiting in memory").register(registry);
-        Gauge.builder("tcptrace.sink.spool.bytes", d, StoreAndForward::getSpoolBytes).tag("sink", sink)
+        Gauge.builder("tcptrace.sink.spool.bytes", d, DeliveryEndpoint::getSpoolBytes).tag("sink", sink)
                 .description("bytes waiting in the on-disk spool").register(registry);
         Gauge.builder("tcptrace.sink.failing.seconds", d, x -> x.getFailingForMillis() / 1000.0).tag("sink", sink)
                 .description("how long deliveries have been failing; 0 when they succeed").register(registry);

@@ -6,6 +6,7 @@ import io.tcptrace.camel.BccConstants;
 import io.tcptrace.event.HostName;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.Processor;
@@ -34,8 +35,21 @@ public class HecEnvelope implements Processor {
     public void wrap(Exchange exchange) {
         Message m = exchange.getMessage();
         byte[] event = m.getBody(byte[].class);
-        long micros = m.getHeader(BccConstants.TIME, Long.class);
-        m.setBody(wrap(event, micros));
+        m.setBody(wrap(event, epochMicros(m.getHeader(BccConstants.TIME))));
+    }
+
+    /**
+     * The kernel time header as epoch microseconds: a Long of microseconds, or an Instant (the
+     * header's earlier type), so the envelope works with either.
+     */
+    static long epochMicros(Object header) {
+        if (header instanceof Number n) {
+            return n.longValue();
+        }
+        if (header instanceof Instant t) {
+            return t.getEpochSecond() * 1_000_000L + t.getNano() / 1000;
+        }
+        throw new IllegalArgumentException("no " + BccConstants.TIME + " header (epoch microseconds) on the event");
     }
 
     byte[] wrap(byte[] event, long epochMicros) {
@@ -53,9 +67,8 @@ public class HecEnvelope implements Processor {
 
     /** Seconds with six decimals, without String.format: this runs once per event. */
     static String epochSeconds(long epochMicros) {
-        // "1" + six zero-padded digits
-        String fraction = Integer.toString(1_000_000 + (int) Math.floorMod(epochMicros, 1_000_000L));
-        return Math.floorDiv(epochMicros, 1_000_000L) + "." + fraction.substring(1);
+        String micros = Long.toString(1_000_000 + Math.floorMod(epochMicros, 1_000_000L)); // "1" + six zero-padded digits
+        return Math.floorDiv(epochMicros, 1_000_000L) + "." + micros.substring(1);
     }
 
     private byte[] constantFields() {

@@ -10,8 +10,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 record HecResponse(int status, int code, String text, int invalidEventNumber, long ackId) {
     static final int CODE_SUCCESS = 0;
     static final int CODE_INVALID_DATA_FORMAT = 6;
-    static final int CODE_SERVER_BUSY = 9;
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** What the sender does with a reply. */
+    enum Verdict { SUCCESS, RETRY, TOO_LARGE, REFUSED }
 
     static HecResponse parse(int status, String body) {
         int code = -1;
@@ -32,14 +34,32 @@ record HecResponse(int status, int code, String text, int invalidEventNumber, lo
         return new HecResponse(status, code, text, invalid, ackId);
     }
 
-    boolean success() {
-        return status == 200 && (code == CODE_SUCCESS || code == -1);
+    /** Whether an ack query's reply {@code {"acks":{"7":true}}} says this ackId is indexed. */
+    static boolean acknowledged(String body, long ackId) {
+        try {
+            JsonNode n = body == null || body.isBlank() ? null : JSON.readTree(body);
+            return n != null && n.path("acks").path(Long.toString(ackId)).asBoolean(false);
+        } catch (Exception e) {
+            return false;
+        }
     }
 
-    /** HEC's own advice: 429, 5xx and "server busy" are worth retrying; 400/401/403 are not. */
-    boolean retryable() {
-        return status == 429 || status >= 500 || code == CODE_SERVER_BUSY
-                || (status >= 402 && status != 403 && status < 500);
+    /**
+     * As Splunk means its answers: 200 is indexed; 413 (HEC's max_content_length or a proxy's body
+     * limit) needs smaller requests; 408, 429, every 5xx (503 with code 9 "busy" or 18-20 "unhealthy,
+     * queues full") may pass later; 400/401/403 and any other 4xx will not pass by sending again.
+     */
+    Verdict verdict() {
+        if (status == 200 && (code == CODE_SUCCESS || code == -1)) {
+            return Verdict.SUCCESS;
+        }
+        if (status == 413) {
+            return Verdict.TOO_LARGE;
+        }
+        if (status == 408 || status == 429 || status >= 500 || status < 200) {
+            return Verdict.RETRY;
+        }
+        return Verdict.REFUSED;
     }
 
     String describe() {

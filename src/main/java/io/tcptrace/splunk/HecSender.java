@@ -1,45 +1,57 @@
 package io.tcptrace.splunk;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.tcptrace.delivery.CamelBatchSender;
+import io.tcptrace.delivery.BatchSender;
 import java.io.ByteArrayOutputStream;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.UUID;
+import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.component.http.HttpClientConfigurer;
 import org.apache.camel.support.DefaultExchange;
+import org.apache.hc.client5.http.impl.classic.HttpClientBuilder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Posts batches of HEC envelopes to {@code /services/collector/event} as concatenated JSON
- * objects, through camel-http (pooled, persistent connections), gzip-compressed by default.
- * Classifies each reply for {@link io.tcptrace.delivery.StoreAndForward}: 200 delivered; 429,
- * 5xx and "busy" retried; 400/401/403 refused for good, except that on
- * {@code invalid-event-number} the events before the bad one count as indexed. With indexer
- * acknowledgement on, a batch counts as delivered only once its ackId is acknowledged.
+ * objects, through camel-http (pooled, persistent connections), gzip-compressed by default, and
+ * tells the {@code delivery:} endpoint what HEC's answer means ({@link HecResponse#verdict()}).
+ * On {@code invalid-event-number} the events before the bad one count as indexed. With indexer
+ * acknowledgement on, a batch counts as delivered only once its ackId is acknowledged. A request
+ * that gets no answer within the response timeout may have been indexed: the timeout doubles
+ * (up to ten times the configured one) so a slow HEC is not sent the same batch forever.
  *
  * <p>The token goes only into the Authorization header of requests; it is never logged and never
  * part of a URI, exception text or metric.
  */
-public class HecSender extends CamelBatchSender {
+public class HecSender implements BatchSender {
     private static final Logger LOG = LoggerFactory.getLogger(HecSender.class);
 
     private String url;
     private String httpOptions = "throwExceptionOnFailure=false";
-    private String tlsOptions;
-    private HecTls tls;
-    private String eventUri;
-    private String healthUri;
-    private String ackUri;
+    private String caFile;
+    private boolean tlsInsecure;
     private String token;
     private boolean gzip = true;
     private boolean ack;
     private long ackTimeoutMillis = 60_000;
     private long ackPollMillis = 250;
+    private long responseTimeoutMillis = 30_000;
     private final String channel = UUID.randomUUID().toString();
+
+    private String base;
+    private HecTls tls;
+    private String clientOptions = "";
+    private long currentTimeoutMillis;
+    private CamelContext camelContext;
+    private ProducerTemplate template;
     private MeterRegistry meters;
 
-    /** Checks the settings and builds the camel-http endpoint URIs; the bean's init method. */
+    /** Checks the settings (the bean's init method): a wrong one stops start-up with one line. */
     public void init() {
         if (url == null || url.isBlank()) {
             throw new IllegalStateException("the splunk sink needs the HEC address: set SPLUNK_HEC_URL, e.g. https://splunk.example.com:8088");
@@ -50,60 +62,95 @@ public class HecSender extends CamelBatchSender {
         if (token == null || token.isBlank()) {
             throw new IllegalStateException("the splunk sink needs a HEC token: set SPLUNK_HEC_TOKEN");
         }
-        String base = url.replaceAll("/+$", "");
-        String options = join(httpOptions, url.startsWith("https://") ? tlsOptions : null);
-        String query = options.isEmpty() ? "" : "?" + options;
-        eventUri = base + "/services/collector/event" + query;
-        healthUri = base + "/services/collector/health" + query;
-        ackUri = base + "/services/collector/ack" + query;
+        base = url.replaceAll("/+$", "");
+        tls = new HecTls();
+        tls.setCaFile(caFile);
+        tls.setInsecure(tlsInsecure);
+        tls.init();
     }
 
-    /** Runs once, when delivery starts (Camel's YAML pre-parse builds beans twice, so not in init). */
     @Override
-    public void onStart() {
+    public void start(CamelContext context) {
+        if (base == null) {
+            init();
+        }
+        camelContext = context;
+        template = context.createProducerTemplate();
+        currentTimeoutMillis = responseTimeoutMillis;
+        // camel-http takes these by reference. The delivery endpoint does the retrying (spool, backoff,
+        // health): the HTTP client's own retries of 503/429 would only hide HEC's answers and slow the
+        // health checks down, so they are off.
+        String ref = "hecClient-" + Integer.toHexString(System.identityHashCode(this));
+        HttpClientConfigurer noRetries = HttpClientBuilder::disableAutomaticRetries;
+        context.getRegistry().bind(ref, noRetries);
+        clientOptions = "httpClientConfigurer=#" + ref;
+        if (url.startsWith("https://")) {
+            // Only for https: camel-http would turn http:// into https:// if given TLS settings.
+            context.getRegistry().bind(ref + "-tls", tls);
+            clientOptions += "&sslContextParameters=#" + ref + "-tls&x509HostnameVerifier=#" + ref + "-tls";
+        }
         if (url.startsWith("http://")) {
             LOG.warn("splunk sink uses plain http: the HEC token and events cross the network unencrypted");
-        } else if (tls != null && tls.isInsecure()) {
+        } else if (tls.isInsecure()) {
             LOG.warn("splunk sink TLS verification is OFF (splunk.tls-insecure=true): any certificate and host name"
                     + " is accepted. Use only in a lab.");
         }
-        LOG.info("splunk sink ready: {}/services/collector/event (gzip {}, indexer acknowledgement {})",
-                url.replaceAll("/+$", ""), gzip ? "on" : "off", ack ? "on" : "off");
+        LOG.info("splunk sink ready: {}/services/collector/event (gzip {}, indexer acknowledgement {})", base,
+                gzip ? "on" : "off", ack ? "on" : "off");
+    }
+
+    @Override
+    public void stop() {
+        if (template != null) {
+            try {
+                template.stop();
+            } catch (RuntimeException e) {
+                LOG.debug("closing the HEC producer template: {}", e.toString());
+            }
+        }
     }
 
     @Override
     public Result send(List<byte[]> batch) {
-        byte[] body = concatenate(batch);
         Exchange reply;
         try {
-            reply = post(eventUri, body, gzip);
+            reply = post("/services/collector/event", concatenate(batch), gzip);
         } catch (RuntimeException e) {
-            return Result.retry(e.getClass().getSimpleName() + ": " + e.getMessage());
+            return failure(e);
         }
         if (reply.getException() != null) {
-            Exception e = reply.getException();
-            return Result.retry(e.getClass().getSimpleName() + ": " + e.getMessage());
+            return failure(reply.getException());
         }
         HecResponse r = HecResponse.parse(reply.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class),
                 reply.getMessage().getBody(String.class));
         countResponse(r);
-        if (r.success()) {
-            return ack ? awaitAck(r.ackId(), batch.size()) : Result.delivered(batch.size());
+        return switch (r.verdict()) {
+            case SUCCESS -> ack ? awaitAck(r.ackId(), batch.size()) : Result.delivered(batch.size());
+            case RETRY -> Result.retry(r.describe());
+            case TOO_LARGE -> Result.tooLarge(r.describe() + "; HEC's max_content_length or a proxy's body limit");
+            case REFUSED -> r.code() == HecResponse.CODE_INVALID_DATA_FORMAT && r.invalidEventNumber() >= 0
+                    && r.invalidEventNumber() < batch.size()
+                    ? Result.rejected(r.invalidEventNumber(), 1, r.describe() + " at event " + r.invalidEventNumber())
+                    : Result.rejected(0, batch.size(), r.describe());
+        };
+    }
+
+    /** No answer in time may mean indexed anyway: say so, and wait longer next time. */
+    private Result failure(Throwable e) {
+        String what = e.getClass().getSimpleName() + ": " + e.getMessage();
+        if (causedBy(e, SocketTimeoutException.class)) {
+            long waited = currentTimeoutMillis;
+            currentTimeoutMillis = Math.min(responseTimeoutMillis * 10, currentTimeoutMillis * 2);
+            return Result.timedOut("HEC did not answer within " + waited + " ms, waiting up to " + currentTimeoutMillis
+                    + " ms from now on (splunk.response-timeout-ms; splunk.ack=true confirms what was indexed)");
         }
-        if (r.retryable()) {
-            return Result.retry(r.describe());
-        }
-        if (r.code() == HecResponse.CODE_INVALID_DATA_FORMAT && r.invalidEventNumber() >= 0
-                && r.invalidEventNumber() < batch.size()) {
-            return Result.rejected(r.invalidEventNumber(), 1, r.describe() + " at event " + r.invalidEventNumber());
-        }
-        return Result.rejected(0, batch.size(), r.describe());
+        return Result.retry(what);
     }
 
     /** tcptrace_hec_responses_total{status,code}, when the application runs with metrics on. */
     private void countResponse(HecResponse r) {
         if (meters == null) {
-            meters = getCamelContext().getRegistry().findSingleByType(MeterRegistry.class);
+            meters = camelContext.getRegistry().findSingleByType(MeterRegistry.class);
             if (meters == null) {
                 return;
             }
@@ -115,7 +162,7 @@ public class HecSender extends CamelBatchSender {
     @Override
     public boolean healthy() {
         try {
-            Exchange reply = template().request(healthUri, e -> {
+            Exchange reply = template.request(uri("/services/collector/health"), e -> {
                 e.getMessage().setHeader(Exchange.HTTP_METHOD, "GET");
                 e.getMessage().setBody(null);
             });
@@ -126,23 +173,18 @@ public class HecSender extends CamelBatchSender {
         }
     }
 
-    @Override
-    public String name() {
-        return "splunk";
-    }
-
     /** Polls /services/collector/ack until the batch's ackId is true; a timeout means send again. */
     private Result awaitAck(long ackId, int size) {
         if (ackId < 0) {
             return Result.retry("HEC accepted the batch but returned no ackId: is acknowledgement on for this token?");
         }
         long deadline = System.nanoTime() + ackTimeoutMillis * 1_000_000L;
-        byte[] query = ("{\"acks\":[" + ackId + "]}").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] query = ("{\"acks\":[" + ackId + "]}").getBytes(StandardCharsets.US_ASCII);
         while (System.nanoTime() < deadline) {
             try {
-                Exchange reply = post(ackUri, query, false);
-                String body = reply.getException() == null ? reply.getMessage().getBody(String.class) : null;
-                if (body != null && body.replace(" ", "").contains("\"" + ackId + "\":true")) {
+                Exchange reply = post("/services/collector/ack", query, false);
+                if (reply.getException() == null
+                        && HecResponse.acknowledged(reply.getMessage().getBody(String.class), ackId)) {
                     return Result.delivered(size);
                 }
                 Thread.sleep(ackPollMillis);
@@ -156,8 +198,8 @@ public class HecSender extends CamelBatchSender {
         return Result.retry("ackId " + ackId + " not acknowledged within " + ackTimeoutMillis + " ms: sending again");
     }
 
-    private Exchange post(String uri, byte[] body, boolean compressed) {
-        Exchange exchange = new DefaultExchange(getCamelContext());
+    private Exchange post(String path, byte[] body, boolean compressed) {
+        Exchange exchange = new DefaultExchange(camelContext);
         exchange.getMessage().setBody(body);
         exchange.getMessage().setHeader(Exchange.HTTP_METHOD, "POST");
         exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
@@ -169,13 +211,24 @@ public class HecSender extends CamelBatchSender {
         if (ack) {
             exchange.getMessage().setHeader("X-Splunk-Request-Channel", channel);
         }
-        return template().send(uri, exchange);
+        return template.send(uri(path), exchange);
     }
 
-    private static String join(String a, String b) {
-        boolean hasA = a != null && !a.isBlank();
-        boolean hasB = b != null && !b.isBlank();
-        return hasA && hasB ? a + "&" + b : hasA ? a : hasB ? b : "";
+    /** The camel-http URI of a HEC path with the current response timeout (one endpoint per timeout value). */
+    private String uri(String path) {
+        StringBuilder q = new StringBuilder(httpOptions == null ? "" : httpOptions);
+        q.append(q.length() > 0 ? "&" : "").append(clientOptions);
+        q.append(q.length() > 0 ? "&" : "").append("responseTimeout=").append(currentTimeoutMillis);
+        return base + path + "?" + q;
+    }
+
+    private static boolean causedBy(Throwable t, Class<? extends Throwable> type) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (type.isInstance(c)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static byte[] concatenate(List<byte[]> batch) {
@@ -196,19 +249,19 @@ public class HecSender extends CamelBatchSender {
         this.url = url;
     }
 
-    /** camel-http endpoint options appended to every HEC URI (TLS, timeouts...). */
+    /** camel-http endpoint options for every HEC request (connect timeout...). */
     public void setHttpOptions(String httpOptions) {
         this.httpOptions = httpOptions;
     }
 
-    /** camel-http options added only for an https address (TLS context, hostname verifier). */
-    public void setTlsOptions(String tlsOptions) {
-        this.tlsOptions = tlsOptions;
+    /** PEM CA bundle to trust instead of the JVM's CAs. */
+    public void setCaFile(String caFile) {
+        this.caFile = caFile;
     }
 
-    /** The TLS settings bean, to say at start when verification is off. */
-    public void setTls(HecTls tls) {
-        this.tls = tls;
+    /** Accept any certificate and host name (labs only; a WARN at start). */
+    public void setTlsInsecure(boolean tlsInsecure) {
+        this.tlsInsecure = tlsInsecure;
     }
 
     public void setToken(String token) {
@@ -231,8 +284,13 @@ public class HecSender extends CamelBatchSender {
         this.ackPollMillis = ackPollMillis;
     }
 
+    /** How long to wait for HEC's answer to a batch; doubled after each timeout, up to ten times this. */
+    public void setResponseTimeoutMillis(long responseTimeoutMillis) {
+        this.responseTimeoutMillis = responseTimeoutMillis;
+    }
+
     @Override
     public String toString() {
-        return "HecSender[" + eventUri + "]"; // never the token
+        return "HecSender[" + base + "]"; // never the token
     }
 }

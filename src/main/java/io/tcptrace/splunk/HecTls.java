@@ -22,7 +22,7 @@ import org.apache.hc.client5.http.ssl.DefaultHostnameVerifier;
  * TLS for the HEC connection, given to camel-http as both {@code sslContextParameters} and
  * {@code x509HostnameVerifier}. Default: the JVM's trusted CAs and full hostname verification.
  * {@code caFile} trusts a PEM bundle instead (a private Splunk CA); {@code insecure} trusts any
- * certificate and any name, for labs only, with a WARN at start (from {@link HecSender#onStart()}).
+ * certificate and any name, for labs only, with a WARN at start (from {@link HecSender#start}).
  */
 public class HecTls extends SSLContextParameters implements HostnameVerifier {
     private final HostnameVerifier verifier = new DefaultHostnameVerifier();

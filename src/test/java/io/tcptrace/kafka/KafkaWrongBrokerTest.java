@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tcptrace.LogCapture;
 import io.tcptrace.app.YamlRoutesAccess;
-import io.tcptrace.delivery.StoreAndForward;
+import io.tcptrace.delivery.DeliveryEndpoint;
 import java.util.List;
 import java.util.Properties;
 import org.junit.jupiter.api.Test;
@@ -32,7 +32,8 @@ class KafkaWrongBrokerTest extends YamlRoutesAccess {
 
     @Test
     void eventsAreSpooledAndTheLogNamesTheAddress() throws Exception {
-        StoreAndForward delivery = context.getRegistry().lookupByNameAndType("kafkaDelivery", StoreAndForward.class);
+        DeliveryEndpoint endpoint = DeliveryEndpoint.find(context, "kafka").orElseThrow();
+        var delivery = endpoint.getStats();
         try (LogCapture log = new LogCapture()) {
             connects(30);
             await("events spooled", () -> delivery.getSpooled() >= 30);
@@ -41,7 +42,7 @@ class KafkaWrongBrokerTest extends YamlRoutesAccess {
                     log.lines().toString());
         }
         assertEquals(0, delivery.getDelivered());
-        assertEquals(0, delivery.getLostSpoolFull());
-        assertTrue(delivery.getSpoolBytes() > 0);
+        assertEquals(0, delivery.getLostTotal());
+        assertTrue(endpoint.getSpoolBytes() > 0);
     }
 }

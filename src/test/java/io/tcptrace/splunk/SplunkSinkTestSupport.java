@@ -2,7 +2,8 @@ package io.tcptrace.splunk;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tcptrace.app.YamlRoutesAccess;
-import io.tcptrace.delivery.StoreAndForward;
+import io.tcptrace.delivery.DeliveryEndpoint;
+import io.tcptrace.delivery.DeliveryStats;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -64,8 +65,13 @@ abstract class SplunkSinkTestSupport extends YamlRoutesAccess {
         return outputFile().getParent().resolve("spool");
     }
 
-    StoreAndForward delivery() {
-        return context.getRegistry().lookupByNameAndType("splunkDelivery", StoreAndForward.class);
+    /** The route's delivery:splunk endpoint: its counters and state. */
+    DeliveryEndpoint endpoint() {
+        return DeliveryEndpoint.find(context, "splunk").orElseThrow();
+    }
+
+    DeliveryStats delivery() {
+        return endpoint().getStats();
     }
 
     /** Indexed envelopes of this test's connects, in the order HEC indexed them. */

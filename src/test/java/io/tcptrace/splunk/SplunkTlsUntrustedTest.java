@@ -23,7 +23,7 @@ class SplunkTlsUntrustedTest extends SplunkSinkTestSupport {
             assertTrue(hec().requests().stream().noneMatch(r -> r.path().endsWith("/event")),
                     "no event request got through the TLS handshake");
             assertTrue(log.contains("SSLHandshakeException"), log.lines().toString());
-            assertEquals(0, delivery().getLostSpoolFull());
+            assertEquals(0, delivery().getLostTotal());
         }
     }
 }

@@ -89,6 +89,7 @@ public final class StrictHecServer implements AutoCloseable {
     private final Set<String> disabledTokens = ConcurrentHashMap.newKeySet();
     private final Set<String> allowedIndexes;
     private final HecAcks acks;
+    private final long maxContentLength;
     private final SelfSignedCert cert;
     private final SSLContext sslContext;
     private final ExecutorService executor;
@@ -117,6 +118,7 @@ public final class StrictHecServer implements AutoCloseable {
         this.tokens = Set.copyOf(b.tokens);
         this.allowedIndexes = Set.copyOf(b.allowedIndexes);
         this.acks = b.useAck ? new HecAcks(b.ackDelay, b.manualAcks) : null;
+        this.maxContentLength = b.maxContentLength;
         if (b.tls) {
             this.cert = SelfSignedCert.generate();
             try {
@@ -525,6 +527,13 @@ public final class StrictHecServer implements AutoCloseable {
         if (body == null) {
             return;
         }
+        if (body.length > maxContentLength) {
+            // HEC's max_content_length (or a proxy's body limit): nothing of the request is indexed.
+            answer.status = 413;
+            answer.body = JSON.createObjectNode().put("text", "Content-Length of " + body.length
+                    + " too large (maximum is " + maxContentLength + ")");
+            return;
+        }
         HecEventParser.Result result;
         synchronized (data) {
             result = HecEventParser.parse(body, this::injectedRejection, allowedIndexes);
@@ -761,6 +770,7 @@ public final class StrictHecServer implements AutoCloseable {
         private boolean useAck;
         private boolean manualAcks;
         private Duration ackDelay = Duration.ZERO;
+        private long maxContentLength = Long.MAX_VALUE;
 
         private Builder() {
         }
@@ -792,6 +802,12 @@ public final class StrictHecServer implements AutoCloseable {
         /** With ack: ackIds stay false until the test calls {@link StrictHecServer#releaseAcks()}. */
         public Builder manualAcks() {
             this.manualAcks = true;
+            return this;
+        }
+
+        /** Event requests whose (decoded) body is larger than this are answered 413 and index nothing. */
+        public Builder maxContentLength(long bytes) {
+            this.maxContentLength = bytes;
             return this;
         }
 

@@ -1,0 +1,416 @@
+package io.tcptrace.delivery;
+
+import io.tcptrace.camel.BccConstants;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.support.DefaultProducer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The store-and-forward engine of one {@code delivery:} endpoint. The route thread (the kernel
+ * reader) only appends, to the memory queue or the spool, and never waits for the destination.
+ * One delivery thread, from Camel's ExecutorServiceManager, sends batches through the
+ * {@link BatchDispatcher}. Where records go is the {@link DeliveryState}; every change of it
+ * happens under {@link #lock}. Once anything is spooled, newer records are spooled behind it
+ * until the spool is replayed, so order is kept. On stop, what is in memory is sent within
+ * the shutdown timeout, the rest spooled; the next start replays the spool.
+ */
+public class DeliveryProducer extends DefaultProducer {
+    private static final Logger LOG = LoggerFactory.getLogger(DeliveryProducer.class);
+    private static final long ERROR_INTERVAL_NANOS = 60_000_000_000L;
+    // A request in flight at the deadline gets this long to finish: cutting it off could leave
+    // its records delivered and spooled both.
+    private static final long IN_FLIGHT_GRACE_MILLIS = 10_000;
+
+    private final String name;
+    private final DeliveryConfiguration config;
+    private final DeliveryStats stats;
+    private final BatchSender sender;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition wake = lock.newCondition();
+    // Guarded by lock.
+    private final ArrayDeque<byte[]> queue = new ArrayDeque<>();
+    private DeliveryState state = DeliveryState.DIRECT;
+    private Spool spool;
+    private long lastErrorLog;
+    private long lostAtLastLog;
+
+    private Spool deadLetter;
+    private BatchDispatcher dispatcher;
+    private ExecutorService executor;
+    private Future<?> loop;
+    private volatile long stopDeadlineNanos;
+    private volatile long failingSinceNanos; // 0 while deliveries succeed
+
+    DeliveryProducer(DeliveryEndpoint endpoint) {
+        super(endpoint);
+        this.name = endpoint.getName();
+        this.config = endpoint.getConfiguration();
+        this.stats = endpoint.getStats();
+        this.sender = config.getSender();
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        super.doStart();
+        Path dir = Path.of(config.getSpoolDir());
+        try {
+            spool = new Spool(dir.resolve("spool"), config.getMaxSpoolBytes());
+            deadLetter = new Spool(dir.resolve("dead-letter"), Long.MAX_VALUE);
+        } catch (IOException e) {
+            throw new IllegalStateException(name + " sink cannot use spool directory " + dir + " (" + e.getMessage()
+                    + "): make it writable or set the sink's spool directory");
+        }
+        if (spool.tornLines() > 0) {
+            stats.lost(DeliveryStats.Loss.TORN_RECORD, spool.tornLines());
+            LOG.warn("{} spool: {} record cut short by an abrupt stop was dropped", name, spool.tornLines());
+        }
+        lock.lock();
+        try {
+            queue.clear();
+            state = spool.isEmpty() ? DeliveryState.DIRECT : DeliveryState.REPLAYING;
+        } finally {
+            lock.unlock();
+        }
+        if (!spool.isEmpty()) {
+            LOG.info("{} spool holds {} bytes from an earlier run: replaying once {} is healthy", name,
+                    spool.sizeBytes(), name);
+        }
+        dispatcher = new BatchDispatcher(name, sender, deadLetter, stats, config.getMaxBatchEvents(),
+                config.getMaxBatchBytes());
+        sender.start(getEndpoint().getCamelContext());
+        executor = getEndpoint().getCamelContext().getExecutorServiceManager()
+                .newSingleThreadExecutor(this, "delivery-" + name);
+        loop = executor.submit(this::deliverLoop);
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        if (loop != null) {
+            lock.lock();
+            try {
+                stopDeadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.getShutdownTimeoutMillis());
+                wake.signalAll();
+            } finally {
+                lock.unlock();
+            }
+            try {
+                loop.get(config.getShutdownTimeoutMillis() + IN_FLIGHT_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                loop.cancel(true);
+                LOG.warn("{}: a send was still running {} ms after the shutdown timeout: interrupted", name,
+                        IN_FLIGHT_GRACE_MILLIS);
+            } catch (Exception e) {
+                LOG.error("{} delivery thread ended with {}", name, e.toString());
+            }
+            getEndpoint().getCamelContext().getExecutorServiceManager().shutdownGraceful(executor, 5000);
+            loop = null;
+        }
+        lock.lock();
+        try {
+            if (!queue.isEmpty()) {
+                List<byte[]> rest = new ArrayList<>(queue);
+                queue.clear();
+                spoolOrCount(rest, false);
+                LOG.info("{}: {} undelivered records spooled at shutdown, replayed on next start", name, rest.size());
+            }
+            if (spool != null) {
+                spool.flush();
+                spool.close();
+            }
+            reportLoss(true);
+        } finally {
+            lock.unlock();
+        }
+        if (deadLetter != null) {
+            deadLetter.close();
+        }
+        sender.stop();
+        super.doStop();
+    }
+
+    @Override
+    public void process(Exchange exchange) {
+        Message m = exchange.getMessage();
+        offer(m.getBody(byte[].class), m.getHeader(BccConstants.BATCH_END, false, Boolean.class));
+    }
+
+    /** Takes one record without ever waiting for the destination. */
+    void offer(byte[] record, boolean batchEnd) {
+        lock.lock();
+        try {
+            if (state == DeliveryState.DIRECT) {
+                if (queue.size() < config.getQueueCapacity()) {
+                    queue.addLast(record);
+                    if (queue.size() == 1 || queue.size() >= dispatcher.cutEvents()) {
+                        wake.signal();
+                    }
+                    return;
+                }
+                LOG.warn("{} memory queue full ({} records): spooling to disk until {} catches up", name,
+                        config.getQueueCapacity(), name);
+                state = DeliveryState.SPOOLING;
+            }
+            spoolOrCount(List.of(record), false);
+            if (batchEnd && !spool.flush() && errorDue()) {
+                LOG.error("{} spool flush failed in {}: the disk refuses writes; free space", name, spool.dir());
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void deliverLoop() {
+        Backoff backoff = new Backoff(config.getRetryBaseMillis(), config.getRetryMaxMillis());
+        while (true) {
+            boolean ok;
+            try {
+                DeliveryState now = state();
+                if (now == DeliveryState.FAILING) {
+                    if (!awaitHealthy(backoff)) {
+                        return; // stopping: doStop spools what is left in memory
+                    }
+                    continue;
+                }
+                List<byte[]> batch = takeMemoryBatch(now);
+                if (batch != null) {
+                    ok = sendFromMemory(batch);
+                } else if (now != DeliveryState.DIRECT && !isStoppingOrStopped()) {
+                    ok = replayOneChunk(); // on stop the spool waits for the next start
+                } else if (isStoppingOrStopped()) {
+                    return;
+                } else {
+                    continue;
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (IOException | RuntimeException | Error e) {
+                // Never let the thread die quietly (an OutOfMemoryError once did): every later
+                // record would wait in the spool with nothing logged.
+                LOG.error("{} delivery error: {}", name, e.toString());
+                enter(DeliveryState.FAILING);
+                ok = false;
+            }
+            if (ok) {
+                backoff.reset();
+                failingSinceNanos = 0;
+            }
+        }
+    }
+
+    /** After a failure: wait (backoff), then ask the destination; true once it is healthy. */
+    private boolean awaitHealthy(Backoff backoff) throws InterruptedException {
+        while (!isStoppingOrStopped()) {
+            long delay = backoff.nextDelayMillis();
+            lock.lock();
+            try {
+                wake.await(delay, TimeUnit.MILLISECONDS); // woken early by stop only
+            } finally {
+                lock.unlock();
+            }
+            if (!isStoppingOrStopped() && sender.healthy()) {
+                LOG.info("{} is healthy again after {} attempts: replaying the spool", name, backoff.attempts());
+                enter(DeliveryState.REPLAYING);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Up to one batch from memory, after lingering so it fills up in DIRECT; null when there is none. */
+    private List<byte[]> takeMemoryBatch(DeliveryState now) throws InterruptedException {
+        lock.lock();
+        try {
+            if (isStoppingOrStopped() && System.nanoTime() - stopDeadlineNanos > 0) {
+                return null; // out of shutdown time: doStop spools the rest
+            }
+            if (queue.isEmpty()) {
+                if (now != DeliveryState.DIRECT || isStoppingOrStopped()) {
+                    return null;
+                }
+                wake.await(1, TimeUnit.SECONDS);
+                if (queue.isEmpty()) {
+                    return null;
+                }
+            }
+            int events = dispatcher.cutEvents();
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.getLingerMillis());
+            while (!isStoppingOrStopped() && state == DeliveryState.DIRECT && queue.size() < events) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                wake.awaitNanos(left);
+            }
+            long maxBytes = dispatcher.cutBytes();
+            List<byte[]> batch = new ArrayList<>(Math.min(queue.size(), events));
+            long bytes = 0;
+            while (!queue.isEmpty() && batch.size() < events
+                    && (batch.isEmpty() || bytes + queue.peekFirst().length + 1 <= maxBytes)) {
+                byte[] r = queue.pollFirst();
+                bytes += r.length + 1;
+                batch.add(r);
+            }
+            return batch;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** True when the batch is settled; otherwise it goes to the spool with all queued behind it. */
+    private boolean sendFromMemory(List<byte[]> batch) {
+        BatchDispatcher.Sent sent = dispatcher.send(batch, false);
+        if (sent.complete()) {
+            return true;
+        }
+        List<byte[]> rest = new ArrayList<>(batch.subList(sent.settled(), batch.size()));
+        LOG.warn("{} delivery failed ({}): spooling {} records and retrying with backoff", name, sent.failure(),
+                rest.size());
+        lock.lock();
+        try {
+            rest.addAll(queue);
+            queue.clear();
+            state = DeliveryState.FAILING;
+            markFailing();
+            // In front of what offer() spooled while this batch was in flight: those are newer.
+            spool.flush();
+            spoolOrCount(rest, true);
+        } finally {
+            lock.unlock();
+        }
+        return false;
+    }
+
+    /** Sends the oldest spooled chunk; back to DIRECT once memory and spool are empty. */
+    private boolean replayOneChunk() throws IOException {
+        Optional<Spool.Chunk> chunk;
+        lock.lock();
+        try {
+            if (spool.isEmpty() && queue.isEmpty()) {
+                state = DeliveryState.DIRECT;
+                LOG.info("{} spool replayed: back to direct delivery", name);
+                return true;
+            }
+            if (!spool.hasSealed()) {
+                spool.seal();
+            }
+            chunk = spool.read(dispatcher.cutEvents(), dispatcher.cutBytes());
+        } finally {
+            lock.unlock();
+        }
+        if (chunk.isEmpty()) {
+            return true;
+        }
+        List<byte[]> records = chunk.get().records();
+        BatchDispatcher.Sent sent = records.isEmpty() ? new BatchDispatcher.Sent(0, null)
+                : dispatcher.send(records, true);
+        lock.lock();
+        try {
+            spool.commit(chunk.get(), sent.settled());
+        } finally {
+            lock.unlock();
+        }
+        if (sent.complete()) {
+            return true;
+        }
+        LOG.warn("{} replay failed ({}): retrying with backoff", name, sent.failure());
+        enter(DeliveryState.FAILING);
+        return false;
+    }
+
+    private void enter(DeliveryState next) {
+        lock.lock();
+        try {
+            state = next;
+            if (next == DeliveryState.FAILING) {
+                markFailing();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void markFailing() {
+        if (failingSinceNanos == 0) {
+            failingSinceNanos = System.nanoTime();
+        }
+    }
+
+    /** Caller holds the lock. {@code front}: before everything spooled already. */
+    private void spoolOrCount(List<byte[]> records, boolean front) {
+        if (front ? spool.prepend(records) : spool.append(records)) {
+            stats.spooled(records.size());
+            return;
+        }
+        boolean full = spool.sizeBytes() + BatchDispatcher.bytes(records) > config.getMaxSpoolBytes();
+        stats.lost(full ? DeliveryStats.Loss.SPOOL_FULL : DeliveryStats.Loss.SPOOL_WRITE_FAILED, records.size());
+        reportLoss(false);
+    }
+
+    /** Caller holds the lock. One ERROR a minute at most (always at stop), with what was lost since the last one. */
+    private void reportLoss(boolean force) {
+        long lost = stats.getLost(DeliveryStats.Loss.SPOOL_FULL) + stats.getLost(DeliveryStats.Loss.SPOOL_WRITE_FAILED);
+        if (lost > lostAtLastLog && (force || errorDue())) {
+            LOG.error("{} sink lost {} records ({} in total): the spool {} is full (limit {} bytes) or the disk refuses"
+                    + " writes; free space or raise the spool limit", name, lost - lostAtLastLog, lost,
+                    spool == null ? config.getSpoolDir() : spool.dir(), config.getMaxSpoolBytes());
+            lostAtLastLog = lost;
+        }
+    }
+
+    /** Caller holds the lock: true at most once a minute, for ERRORs that could otherwise come per record. */
+    private boolean errorDue() {
+        long now = System.nanoTime();
+        if (lastErrorLog != 0 && now - lastErrorLog < ERROR_INTERVAL_NANOS) {
+            return false;
+        }
+        lastErrorLog = now;
+        return true;
+    }
+
+    DeliveryState state() {
+        lock.lock();
+        try {
+            return state;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    int queueDepth() {
+        lock.lock();
+        try {
+            return queue.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    long spoolBytes() {
+        lock.lock();
+        try {
+            return spool == null ? 0 : spool.sizeBytes();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    long failingForMillis() {
+        long since = failingSinceNanos;
+        return since == 0 ? 0 : (System.nanoTime() - since) / 1_000_000;
+    }
+}

@@ -1,0 +1,87 @@
+package io.tcptrace.splunk;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tcptrace.LogCapture;
+import io.tcptrace.delivery.DeliveryState;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Properties;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/** HEC answers handled as Splunk means them: 503 "unhealthy" storms wait and retry; an unexpected 4xx is not retried. */
+class SplunkHecAnswersTest extends SplunkSinkTestSupport {
+
+    @Override
+    protected Properties properties() {
+        Properties p = super.properties();
+        p.setProperty("splunk.retry-base-ms", "50");
+        p.setProperty("splunk.retry-max-ms", "400");
+        return p;
+    }
+
+    private List<RecordedRequest> eventPosts() {
+        return hec().requests().stream().filter(r -> r.path().equals("/services/collector/event")).toList();
+    }
+
+    @Test
+    void a503Code18StormWaitsForHealthRetriesWithBackoffAndLosesNothing() throws Exception {
+        hec().setUnhealthy(true);
+        hec().respondStatusFor(503, 18, "HEC is unhealthy, queues are full", 4);
+        connects(50);
+        await("the first batch answered 503 code 18", () -> delivery().getRetries() >= 1);
+        await("failing", () -> endpoint().getState() == DeliveryState.FAILING);
+        long t0 = System.nanoTime();
+        await("the health endpoint asked again, with backoff", () -> hec().requests().stream()
+                .filter(r -> r.path().equals("/services/collector/health")).count() >= 3);
+        long waited = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(waited < 1000, "three health checks with 50-400 ms backoff took " + waited + " ms");
+        assertEquals(1, eventPosts().size(), "no event request while HEC's health says unhealthy");
+        hec().setUnhealthy(false);
+        await("every event indexed after the storm", () -> indexed().size() >= 50);
+        await("back to direct delivery", () -> endpoint().getState() == DeliveryState.DIRECT);
+        assertEquals(50, indexed().size());
+        assertEquals(50, new HashSet<>(keys(indexed())).size(), "exactly once");
+        assertEquals(4, eventPosts().stream().filter(r -> r.status() == 503 && r.hecCode() == 18).count());
+        assertEquals(4, delivery().getRetries());
+        assertEquals(0, delivery().getDeadLettered());
+        assertEquals(0, delivery().getLostTotal());
+    }
+
+    @Test
+    void anUnexpected4xxIsDeadLetteredOnceWithOneErrorAndNeverRetried() throws Exception {
+        hec().respondStatusFor(404, 404, "The requested URL was not found on this server.", 1);
+        try (LogCapture log = new LogCapture()) {
+            connects(30);
+            await("events indexed or dead-lettered", () -> indexed().size() + delivery().getDeadLettered() >= 30);
+            connects(20);
+            await("later events indexed", () -> indexed().size() + delivery().getDeadLettered() >= 50);
+            Thread.sleep(500);
+            assertEquals(1, log.lines().stream().filter(l -> l.startsWith("ERROR")).count(), log.lines().toString());
+            assertTrue(log.contains("HTTP 404"), log.lines().toString());
+        }
+        assertEquals(1, eventPosts().stream().filter(r -> r.status() == 404).count(), "one 404, no retry loop");
+        assertEquals(0, delivery().getRetries());
+        long dead = delivery().getDeadLettered();
+        assertTrue(dead >= 1, "the refused batch is dead-lettered");
+        assertEquals(dead, deadLetterLines().size());
+        assertEquals(50 - dead, indexed().size());
+        assertEquals(indexed().size(), new HashSet<>(keys(indexed())).size());
+    }
+
+    private List<String> deadLetterLines() throws Exception {
+        try (Stream<Path> files = Files.list(spoolDir().resolve("dead-letter"))) {
+            List<Path> segs = files.filter(f -> f.toString().endsWith(".jsonl") || f.toString().endsWith(".open"))
+                    .sorted().toList();
+            List<String> lines = new java.util.ArrayList<>();
+            for (Path f : segs) {
+                Files.readAllLines(f).stream().filter(l -> !l.isBlank()).forEach(lines::add);
+            }
+            return lines;
+        }
+    }
+}
