@@ -18,6 +18,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -476,7 +477,7 @@ final class Spool {
     }
 
     private Path segmentPath(long seq) {
-        return dir.resolve(String.format("%020d%s", seq, SUFFIX));
+        return dir.resolve(String.format(Locale.ROOT, "%020d%s", seq, SUFFIX));
     }
 
     /** After kill -9 the last record may be half written: cut it off so it is not sent as garbage. */

@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -103,7 +104,7 @@ public final class ConnectTracer implements AutoCloseable {
         BpfModule module = BpfModule.compile(source, sourceName(config.bpfSource()), cflags(config, probe, transport));
         Libc.malloc_trim(0);
         LOG.info("compiled {} for {} probe with {} transport in {} ms", sourceName(config.bpfSource()),
-                probe.name().toLowerCase(), transport.name().toLowerCase(), (System.nanoTime() - started) / 1_000_000);
+                probe.name().toLowerCase(Locale.ROOT), transport.name().toLowerCase(Locale.ROOT), (System.nanoTime() - started) / 1_000_000);
         ConnectTracer tracer = null;
         try {
             loadFilters(module, config);
@@ -144,7 +145,7 @@ public final class ConnectTracer implements AutoCloseable {
     public void detach() {
         if (attached()) {
             module.detachAll();
-            LOG.info("detached {} probes", probe.name().toLowerCase());
+            LOG.info("detached {} probes", probe.name().toLowerCase(Locale.ROOT));
         }
     }
 
