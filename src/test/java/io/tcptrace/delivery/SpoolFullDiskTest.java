@@ -39,7 +39,9 @@ class SpoolFullDiskTest {
 
     @AfterEach
     void unmount() throws Exception {
-        fs.close();
+        if (fs != null) {
+            fs.close();
+        }
     }
 
     private static byte[] record(int n) {
