@@ -1,6 +1,9 @@
 package io.tcptrace.app;
 
 import io.tcptrace.bcc.BccException;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
 import org.apache.camel.ResolveEndpointFailedException;
 
 /**
@@ -20,21 +23,19 @@ final class StartupFailure {
     }
 
     static String describe(Throwable e) {
+        // A cause chain can loop (a library that sets A's cause to B and B's to A): walk each link once.
+        Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         Throwable best = null;
-        for (Throwable t = e; t != null; t = t.getCause()) {
+        Throwable deepest = e;
+        for (Throwable t = e; t != null && seen.add(t); t = t.getCause()) {
             if (t instanceof BccException || t instanceof IllegalArgumentException
                     || t instanceof IllegalStateException || t instanceof ResolveEndpointFailedException) {
                 best = t;
             }
-            if (t.getCause() == t) {
-                break;
-            }
+            deepest = t;
         }
         if (best == null) {
-            best = e;
-            while (best.getCause() != null && best.getCause() != best) {
-                best = best.getCause();
-            }
+            best = deepest;
         }
         String message = best.getMessage() == null ? best.getClass().getName() : best.getMessage();
         return message.replaceAll("\\s*\\R\\s*", " ").strip();

@@ -3,6 +3,7 @@ package io.tcptrace.app;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Properties;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
@@ -113,7 +114,8 @@ public final class TcptraceMain {
 
     /** Same precedence as Camel's properties: environment, then system property, then application.properties. */
     static String setting(String key, Properties defaults, String fallback) {
-        String env = System.getenv(key.toUpperCase().replace('.', '_').replace('-', '_'));
+        // Locale.ROOT: under a Turkish locale "sinks".toUpperCase() is "SİNKS", and no such variable is set.
+        String env = System.getenv(key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_'));
         if (env != null && !env.isBlank()) {
             return env;
         }

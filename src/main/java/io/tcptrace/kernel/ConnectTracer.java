@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -112,7 +113,7 @@ public final class ConnectTracer implements AutoCloseable {
         BpfModule module = BpfModule.compile(source, sourceName(config.getBpfSource()), cflags(config, probe, transport));
         Libc.malloc_trim(0);
         LOG.info("compiled {} for {} probe with {} transport in {} ms", sourceName(config.getBpfSource()),
-                probe.name().toLowerCase(), transport.name().toLowerCase(), (System.nanoTime() - started) / 1_000_000);
+                probe.name().toLowerCase(Locale.ROOT), transport.name().toLowerCase(Locale.ROOT), (System.nanoTime() - started) / 1_000_000);
         ConnectTracer tracer = null;
         try {
             loadFilters(module, config);
@@ -153,7 +154,7 @@ public final class ConnectTracer implements AutoCloseable {
     public void detach() {
         if (attached()) {
             module.detachAll();
-            LOG.info("detached {} probes", probe.name().toLowerCase());
+            LOG.info("detached {} probes", probe.name().toLowerCase(Locale.ROOT));
         }
     }
 

@@ -1,9 +1,9 @@
 package io.tcptrace.sink;
 
 import io.tcptrace.camel.BccConstants;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -17,17 +17,23 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The file sink's writer: appends each exchange body (one JSON object) as a line, keeps the file
- * open, and flushes at the end of every kernel batch, so a line is on disk well within a
- * second of the connect. The file rotates when it reaches {@code maxBytes} or the UTC day
- * changes: {@code tcp-connect.jsonl} becomes {@code tcp-connect-2026-11-24.1.jsonl} and a
- * fresh file starts. Write failures (disk full, file removed) never stop the route: the lines
- * not written are counted and reported at most once a minute.
+ * open, and writes at the end of every kernel batch (and whenever its 64 KiB buffer fills), so
+ * a line is on disk well within a second of the connect. The file rotates when it reaches
+ * {@code maxBytes} or the UTC day changes: {@code tcp-connect.jsonl} becomes
+ * {@code tcp-connect-2026-11-24.1.jsonl} and a fresh file starts. Files are created 0640 and
+ * directories 0750, whatever the umask ({@link FileModes}).
+ *
+ * <p>Write failures (disk full, file removed) never stop the route. Every line is counted once:
+ * {@link #getWritten()} when the write that carried it succeeded, {@link #getLost()} when it
+ * failed; a write cut short is cut back to the last whole line, so the file holds exactly the
+ * written lines. Losses are reported at most once a minute.
  *
  * <p>Declared as a bean in routes/sink-file.yaml, with {@link #open()} as its init method.
  */
 public class JsonLinesFile implements Processor {
     private static final Logger LOG = LoggerFactory.getLogger(JsonLinesFile.class);
     private static final long REPORT_INTERVAL_NANOS = 60_000_000_000L;
+    private static final int BUFFER_BYTES = 1 << 16;
 
     private String path = "data/tcp-connect.jsonl";
     private long maxBytes = 100L * 1024 * 1024;
@@ -35,11 +41,13 @@ public class JsonLinesFile implements Processor {
     private Clock clock = Clock.systemUTC();
 
     private Path file;
-    private OutputStream out;
-    private long size;
+    private FileChannel out;
+    private long diskSize;        // bytes of the file that writes put there
+    private byte[] buffer;        // lines not written yet; allocated on the first line
+    private int bufferBytes;
+    private int bufferLines;
     private LocalDate day;
     private long dayEndsMillis;
-    private long unflushedLines;
     private long written;
     private long lost;
     private long lostReported;
@@ -49,14 +57,15 @@ public class JsonLinesFile implements Processor {
 
     /**
      * Checks that the output can be written (creating directories), so a bad path stops start-up
-     * with one clear line. The file itself is opened on the first event: camel-main pre-parses YAML
+     * with one clear line. The file is kept open from the first event: camel-main pre-parses YAML
      * routes and builds their beans twice, and only the registered instance writes.
      */
     public synchronized void open() {
         file = Path.of(path).toAbsolutePath();
         try {
-            Files.createDirectories(file.getParent());
-            Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND).close();
+            FileModes.createDirectories(file.getParent(), FileModes.SHARED_DIR);
+            FileModes.openAppend(file, FileModes.SHARED_FILE).close();
+            diskSize = Files.size(file);
         } catch (IOException | SecurityException e) {
             throw new IllegalStateException("file sink cannot write " + file + " (" + describe(e)
                     + "): set TCPTRACE_FILE to a writable path");
@@ -74,57 +83,94 @@ public class JsonLinesFile implements Processor {
     public synchronized void write(Exchange exchange) {
         byte[] line = exchange.getMessage().getBody(byte[].class);
         try {
-            if (out == null) {
-                reopen();
-            }
             rotateIfDue(line.length + 1);
-            out.write(line);
-            out.write('\n');
-            size += line.length + 1;
-            unflushedLines++;
-            if (exchange.getMessage().getHeader(BccConstants.BATCH_END, false, Boolean.class)) {
-                flush();
-            }
         } catch (IOException e) {
-            failed(e);
+            failed(e); // the old file stays in use; the line goes on below
         }
-    }
-
-    public synchronized void flush() throws IOException {
-        if (out != null && unflushedLines > 0) {
-            out.flush();
-            written += unflushedLines;
-            unflushedLines = 0;
-        }
-    }
-
-    /** Flushes and closes; the bean's destroy method. */
-    public synchronized void close() {
-        try {
+        if (bufferBytes + line.length + 1 > BUFFER_BYTES) {
             flush();
-            if (out != null) {
-                out.close();
+        }
+        if (line.length + 1 > BUFFER_BYTES) {
+            writeAlone(line);
+        } else {
+            if (buffer == null) {
+                buffer = new byte[BUFFER_BYTES];
             }
+            System.arraycopy(line, 0, buffer, bufferBytes, line.length);
+            buffer[bufferBytes + line.length] = '\n';
+            bufferBytes += line.length + 1;
+            bufferLines++;
+        }
+        if (exchange.getMessage().getHeader(BccConstants.BATCH_END, false, Boolean.class)) {
+            flush();
+        }
+    }
+
+    /** Writes the buffered lines; false (and they are counted as lost) when the file system refuses. */
+    public synchronized boolean flush() {
+        if (bufferLines == 0) {
+            return true;
+        }
+        try {
+            writeOut(ByteBuffer.wrap(buffer, 0, bufferBytes));
         } catch (IOException e) {
             failed(e);
-        } finally {
-            out = null;
-            report(true);
+            return false;
+        }
+        diskSize += bufferBytes;
+        written += bufferLines;
+        bufferBytes = 0;
+        bufferLines = 0;
+        return true;
+    }
+
+    /** Writes what is buffered and closes; the bean's destroy method. */
+    public synchronized void close() {
+        flush();
+        closeChannel();
+        report(true);
+    }
+
+    /** A line longer than the buffer: its own write, after the buffer's. */
+    private void writeAlone(byte[] line) {
+        try {
+            writeOut(ByteBuffer.wrap(line), ByteBuffer.wrap(new byte[] {'\n'}));
+        } catch (IOException e) {
+            lost++;
+            failed(e);
+            return;
+        }
+        diskSize += line.length + 1;
+        written++;
+    }
+
+    private void writeOut(ByteBuffer... parts) throws IOException {
+        if (out == null) {
+            reopen();
+        }
+        long left = 0;
+        for (ByteBuffer b : parts) {
+            left += b.remaining();
+        }
+        while (left > 0) {
+            left -= out.write(parts);
         }
     }
 
     /** Per event only a size check and a clock read: the date is worked out when the day ends. */
     private void rotateIfDue(int nextLine) throws IOException {
+        long size = diskSize + bufferBytes;
         boolean full = size > 0 && size + nextLine > maxBytes;
         boolean newDay = rotateDaily && clock.millis() >= dayEndsMillis;
         if (!full && !newDay) {
             return;
         }
         flush();
-        out.close();
-        out = null;
-        Files.move(file, rotatedName(day));
-        reopen();
+        closeChannel();
+        if (Files.exists(file)) {
+            Files.move(file, rotatedName(day));
+        }
+        diskSize = 0;
         startDay();
     }
 
@@ -147,30 +193,46 @@ public class JsonLinesFile implements Processor {
     }
 
     private void reopen() throws IOException {
-        Files.createDirectories(file.getParent());
-        out = new BufferedOutputStream(Files.newOutputStream(file, StandardOpenOption.CREATE,
-                StandardOpenOption.APPEND, StandardOpenOption.WRITE), 1 << 16);
-        size = Files.size(file);
+        FileModes.createDirectories(file.getParent(), FileModes.SHARED_DIR);
+        out = FileModes.openAppend(file, FileModes.SHARED_FILE);
+        diskSize = out.size();
         if (!announced) {
             announced = true;
             LOG.info("file sink writing JSON lines to {}", file);
         }
     }
 
-    /** The lines in the failed buffer are gone: count them, drop the stream, retry on the next line. */
+    /**
+     * The lines in the buffer did not reach the disk: count them, cut a partly written line back
+     * off the file, drop the channel (the next line opens it again) and report.
+     */
     private void failed(IOException e) {
-        lost += unflushedLines;
-        unflushedLines = 0;
-        try {
-            if (out != null) {
-                out.close();
+        lost += bufferLines;
+        bufferBytes = 0;
+        bufferLines = 0;
+        if (out != null) {
+            try {
+                if (out.size() > diskSize) {
+                    out.truncate(diskSize);
+                }
+            } catch (IOException ignored) {
+                // cannot cut back (a device such as /dev/full): nothing was appended to cut
             }
-        } catch (IOException ignored) {
-            // the stream is broken already; the loss is counted above
         }
-        out = null;
+        closeChannel();
         lastError = describe(e);
         report(false);
+    }
+
+    private void closeChannel() {
+        if (out != null) {
+            try {
+                out.close();
+            } catch (IOException ignored) {
+                // a channel's close writes nothing
+            }
+            out = null;
+        }
     }
 
     /** One ERROR at most a minute, with the latest cause: a full disk fails every single line. */

@@ -93,6 +93,27 @@ class StartupErrorsTest {
                 + "the kernel has it)"), line);
     }
 
+    /**
+     * Environment overrides under a Turkish locale, where "sinks".toUpperCase() is "SİNKS": the
+     * child runs in an empty directory, so if TCPTRACE_ROUTES_DIR and TCPTRACE_SINKS were not
+     * read it would fail on the missing default routes/ instead of naming the unknown sink.
+     */
+    @Test
+    void environmentOverridesAreReadUnderATurkishLocale() throws Exception {
+        Path empty = Files.createDirectories(tmp.resolve("cwd"));
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Duser.language=tr", "-Duser.country=TR", "-cp", System.getProperty("java.class.path"),
+                TcptraceMain.class.getName()).directory(empty.toFile()).redirectErrorStream(true);
+        pb.environment().put("TCPTRACE_ROUTES_DIR", ROUTES.toString());
+        pb.environment().put("TCPTRACE_SINKS", "console,nope");
+        pb.environment().put("CAMEL_MANAGEMENT_PORT", "0");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), out);
+        assertEquals(1, p.exitValue(), out);
+        assertTrue(out.contains("tcptrace: unknown sink 'nope' in tcptrace.sinks"), out);
+    }
+
     private Path routesWith(String name, String content) throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("routes"));
         for (String f : List.of("tcp-connect.yaml", "sink-console.yaml")) {

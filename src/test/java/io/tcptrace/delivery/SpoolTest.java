@@ -62,13 +62,28 @@ class SpoolTest {
     @Test
     void segmentsStayBoundedAndAPrependedOneIsReadFirst() throws Exception {
         Spool spool = new Spool(dir, Long.MAX_VALUE);
+        long total = 0;
+        long appendBytes = 0;
         for (int i = 0; i < 40; i++) {
-            assertTrue(spool.append(records(i * 1000, (i + 1) * 1000, 500))); // about 20 MiB in all
+            List<byte[]> batch = records(i * 1000, (i + 1) * 1000, 500); // about 20 MiB in all
+            appendBytes = 0;
+            for (byte[] r : batch) {
+                appendBytes += r.length + 1;
+            }
+            total += appendBytes;
+            assertTrue(spool.append(batch));
         }
         spool.flush();
+        List<Path> sealed;
         try (Stream<Path> files = Files.list(dir)) {
-            assertTrue(files.filter(p -> p.toString().endsWith(".jsonl")).count() >= 1, "sealed at the size bound");
+            sealed = files.filter(p -> p.toString().endsWith(".jsonl")).sorted().toList();
         }
+        // Bounded: a segment is sealed once it reaches the bound, so it holds at most one append more.
+        assertEquals(1, sealed.size(), "20 MiB make one sealed 16 MiB segment and an open rest: " + sealed);
+        long size = Files.size(sealed.get(0));
+        assertTrue(size >= Spool.SEGMENT_BYTES && size <= Spool.SEGMENT_BYTES + appendBytes, "segment " + size);
+        assertEquals(total, size + Files.size(dir.resolve("current.open")), "every byte on disk, in the two files");
+        assertEquals(total, spool.bytesOnDisk());
         assertTrue(spool.prepend(records(-5, 0, 1)));
         Spool.Chunk first = spool.read(10, 1 << 20).orElseThrow();
         assertEquals(List.of(-5, -4, -3, -2, -1), first.records().stream().map(SpoolTest::n).toList());
@@ -82,5 +97,46 @@ class SpoolTest {
         Spool.Chunk c = spool.read(10, 1 << 20).orElseThrow();
         assertEquals(List.of(1, 2), c.records().stream().map(SpoolTest::n).toList());
         assertTrue(c.lastOfSegment());
+    }
+    @Test
+    void aCorruptLineIsMovedAsideOnceAndTheRestOfTheBatchIsSent() throws Exception {
+        Spool spool = new Spool(dir, Long.MAX_VALUE);
+        assertTrue(spool.append(records(0, 500, 10)));
+        spool.seal();
+        Path segment;
+        try (Stream<Path> files = Files.list(dir)) {
+            segment = files.filter(p -> p.toString().endsWith(".jsonl")).findFirst().orElseThrow();
+        }
+        // Plant garbage where a disk error or an editor could leave it: before the first record,
+        // in the middle, and a line cut short but ended; plus lines that are JSON but not one object.
+        List<String> lines = new ArrayList<>(Files.readAllLines(segment));
+        lines.add(250, "{\"n\":250,\"pad\":\"xx");
+        lines.add(100, "not json at all");
+        lines.add(50, "[1,2,3]");
+        lines.add(20, "{\"a\":1} {\"b\":2}");
+        lines.add(0, "\u0000\u0000\u0000");
+        Files.write(segment, lines);
+        spool.close();
+        spool = new Spool(dir, Long.MAX_VALUE);
+
+        List<Integer> seen = new ArrayList<>();
+        Spool.Chunk c = spool.read(1000, 1 << 20).orElseThrow();
+        spool.commit(c, 0); // a failed send: the same chunk is read again
+        c = spool.read(1000, 1 << 20).orElseThrow();
+        assertEquals(500, c.records().size(), "only the bad lines are left out");
+        c.records().forEach(r -> seen.add(n(r)));
+        spool.commit(c, 120); // a partial commit: the lines after it are read once more
+        c = spool.read(1000, 1 << 20).orElseThrow();
+        spool.commit(c, c.records().size());
+        assertTrue(spool.isEmpty());
+
+        List<Integer> want = new ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            want.add(i);
+        }
+        assertEquals(want, seen);
+        assertEquals(5, spool.corruptLines());
+        assertEquals(List.of("\u0000\u0000\u0000", "{\"a\":1} {\"b\":2}", "[1,2,3]", "not json at all",
+                "{\"n\":250,\"pad\":\"xx"), Files.readAllLines(dir.resolve(Spool.CORRUPT)));
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tcptrace.LogCapture;
+import io.tcptrace.SmallFileSystem;
 import io.tcptrace.camel.BccConstants;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -101,6 +102,53 @@ class JsonLinesFileTest {
             assertEquals(1, errors.size(), "rate-limited: " + errors);
             assertTrue(errors.get(0).contains("file sink lost 10 events"), errors.get(0));
             assertTrue(errors.get(0).contains("No space left on device"), errors.get(0));
+        }
+    }
+    /**
+     * Batches of 1,000 lines (about 100 KB, more than the 64 KiB buffer) into a 256 KiB tmpfs: the
+     * buffer is written in the middle of batches as well as at their ends, and the disk fills up
+     * in the middle of one. Every line must be counted once, as on disk or as lost, and the file
+     * must hold exactly the lines counted as written, each whole.
+     */
+    @Test
+    void onARealFullDiskTheCountsAreExactlyWhatIsOnDisk() throws Exception {
+        try (SmallFileSystem fs = new SmallFileSystem(tmp, 256); LogCapture log = new LogCapture()) {
+            Path out = fs.path().resolve("data").resolve("tcp-connect.jsonl");
+            JsonLinesFile f = new JsonLinesFile();
+            f.setPath(out.toString());
+            f.open();
+            String pad = "x".repeat(90);
+            int total = 10_000;
+            for (int i = 0; i < total; i++) {
+                Exchange e = new DefaultExchange(context);
+                e.getMessage().setBody(("{\"n\":" + i + ",\"pad\":\"" + pad + "\"}").getBytes(StandardCharsets.UTF_8));
+                e.getMessage().setHeader(BccConstants.BATCH_END, i % 1000 == 999);
+                f.process(e);
+                if (i % 1000 == 999) {
+                    assertEquals(i + 1, f.getWritten() + f.getLost(), "after a batch, every line written or lost");
+                    assertEquals(f.getWritten(), Files.readAllLines(out).size(), "written = lines in the file");
+                }
+            }
+            f.close();
+            List<String> lines = Files.readAllLines(out);
+            assertEquals(f.getWritten(), lines.size());
+            assertEquals(total, f.getWritten() + f.getLost());
+            assertTrue(f.getWritten() > 1000 && f.getLost() > 5000, f.getWritten() + " written, " + f.getLost() + " lost");
+            for (int i = 0; i < lines.size(); i++) {
+                assertEquals("{\"n\":" + i + ",\"pad\":\"" + pad + "\"}", lines.get(i), "whole lines, in order");
+            }
+            List<String> errors = log.lines().stream().filter(l -> l.startsWith("ERROR")).toList();
+            assertEquals(2, errors.size(), "the first loss, then the rest at close: " + errors);
+            assertTrue(errors.get(0).contains("No space left on device"), errors.get(0));
+            assertTrue(errors.get(1).contains("(" + f.getLost() + " in total"), errors.get(1));
+
+            // Room again: the next line goes to the file, and nothing written earlier is counted again.
+            Files.delete(out);
+            long lostBefore = f.getLost();
+            f.process(line(-1, true));
+            assertEquals(lostBefore, f.getLost());
+            assertEquals(List.of("{\"n\":-1}"), Files.readAllLines(out));
+            f.close();
         }
     }
 }
