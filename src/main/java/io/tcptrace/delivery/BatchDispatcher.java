@@ -134,7 +134,8 @@ final class BatchDispatcher {
 
     /** Dead-letters refused records; one ERROR for the first refusal, then at most one a minute. */
     private void deadLetter(List<byte[]> refused, String reason) {
-        if (deadLetter.append(refused) && deadLetter.flush()) {
+        if (deadLetter.append(refused)) {
+            deadLetter.flush();   // a refused write is held by the spool and retried, not lost
             stats.deadLettered(refused.size());
         } else {
             stats.lost(DeliveryStats.Loss.DEAD_LETTER_FAILED, refused.size());

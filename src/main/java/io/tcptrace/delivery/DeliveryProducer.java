@@ -166,8 +166,9 @@ public class DeliveryProducer extends DefaultProducer {
                 state = DeliveryState.SPOOLING;
             }
             spoolOrCount(List.of(record), false);
-            if (batchEnd && !spool.flush() && errorDue()) {
-                LOG.error("{} spool flush failed in {}: the disk refuses writes; free space", name, spool.dir());
+            if (batchEnd) {
+                // false: the disk refused and the spool holds the records to retry; it logs and counts itself.
+                spool.flush();
             }
         } finally {
             lock.unlock();
