@@ -16,13 +16,19 @@ import org.apache.camel.Processor;
  * {@code {"time":1764013764.521083,"host":..,"source":..,"sourcetype":..,"index":..,"event":{...}}}.
  * {@code time} is the connect's kernel timestamp (epoch seconds, microsecond fraction), not the
  * send time. The constant part is serialised once; per event only the time and body are added.
+ *
+ * <p>An exchange may carry its own sourcetype in the {@link #SOURCETYPE} header (tcptrace's stats
+ * events do); without the header the configured one is used. Without a time header, the time of
+ * wrapping is used.
  */
 public class HecEnvelope implements Processor {
+    /** Header: this event's sourcetype, instead of the configured one. */
+    public static final String SOURCETYPE = "TcptraceHecSourcetype";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private String host;
     private String source = "tcptrace";
-    private String sourcetype = "linux:ebpf:tcpconnect";
+    private String sourcetype = "linux:ebpf:tcp";
     private String index;
     private byte[] middle;
 
@@ -36,12 +42,20 @@ public class HecEnvelope implements Processor {
         Message m = exchange.getMessage();
         byte[] event = m.getBody(byte[].class);
         Instant time = m.getHeader(BccConstants.TIME, Instant.class);
-        m.setBody(wrap(event, time));
+        String ownSourcetype = m.getHeader(SOURCETYPE, String.class);
+        m.setBody(ownSourcetype == null ? wrap(event, time) : wrap(event, time, constantFields(ownSourcetype)));
     }
 
     byte[] wrap(byte[] event, Instant time) {
         if (middle == null) {
-            middle = constantFields();
+            middle = constantFields(sourcetype);
+        }
+        return wrap(event, time, middle);
+    }
+
+    private static byte[] wrap(byte[] event, Instant time, byte[] middle) {
+        if (time == null) {
+            time = Instant.now();
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream(event.length + middle.length + 32);
         out.writeBytes("{\"time\":".getBytes(StandardCharsets.US_ASCII));
@@ -58,7 +72,7 @@ public class HecEnvelope implements Processor {
         return t.getEpochSecond() + "." + micros.substring(1);
     }
 
-    private byte[] constantFields() {
+    private byte[] constantFields(String sourcetype) {
         try {
             StringBuilder sb = new StringBuilder();
             sb.append(",\"host\":").append(JSON.writeValueAsString(host != null && !host.isBlank() ? host : HostName.kernel()));
