@@ -81,7 +81,8 @@ public class StatsReport implements Processor, CamelContextAware {
         return Arrays.stream(Field.values()).map(Field::json).toList();
     }
 
-    synchronized List<byte[]> report(Instant now) {
+    /** The stats events for this moment, one per component; counters since the previous call. */
+    public synchronized List<byte[]> report(Instant now) {
         MeterRegistry r = registry();
         double interval = previousTime == null ? 0 : (now.toEpochMilli() - previousTime.toEpochMilli()) / 1000.0;
         previousTime = now;
@@ -143,9 +144,11 @@ public class StatsReport implements Processor, CamelContextAware {
     private static TreeSet<String> sinks(MeterRegistry r) {
         TreeSet<String> names = new TreeSet<>();
         for (Meter m : r.find("tcptrace.sink.delivered").meters()) {
-            names.add(m.getId().getTag("sink"));
+            String sink = m.getId().getTag("sink");
+            if (sink != null) {
+                names.add(sink);
+            }
         }
-        names.remove(null);
         return names;
     }
 
