@@ -11,7 +11,6 @@ import io.tcptrace.camel.BccEndpoint;
 import io.tcptrace.event.EventSchema;
 import io.tcptrace.event.HostName;
 import io.tcptrace.event.MicrosInstantSerializer;
-import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -64,14 +63,15 @@ public class StatsReport implements Processor, CamelContextAware {
     private CamelContext context;
     private MeterRegistry meters;
     private String host;
-    private Clock clock = Clock.systemUTC();
+    // Built at start-up: the first report covers the time since then.
+    private final Instant created = Instant.now();
     private Instant previousTime;
     private final Map<String, Double> previous = new HashMap<>();
 
     /** Replaces the body with the list of stats events (JSON bytes), one per component. */
     @Override
     public void process(Exchange exchange) {
-        Instant now = clock.instant();
+        Instant now = Instant.now();
         exchange.getMessage().setHeader(BccConstants.TIME, now);
         exchange.getMessage().setBody(report(now));
     }
@@ -84,7 +84,10 @@ public class StatsReport implements Processor, CamelContextAware {
     /** The stats events for this moment, one per component; counters since the previous call. */
     public synchronized List<byte[]> report(Instant now) {
         MeterRegistry r = registry();
-        double interval = previousTime == null ? 0 : (now.toEpochMilli() - previousTime.toEpochMilli()) / 1000.0;
+        if (previousTime == null) {
+            previousTime = created;
+        }
+        double interval = Math.max(0, now.toEpochMilli() - previousTime.toEpochMilli()) / 1000.0;
         previousTime = now;
         List<byte[]> events = new ArrayList<>();
         ObjectNode kernel = header(now, "kernel", interval);
@@ -187,10 +190,6 @@ public class StatsReport implements Processor, CamelContextAware {
     /** The registry to read; default: the Camel context's, else a private one. */
     public void setMeters(MeterRegistry meters) {
         this.meters = meters;
-    }
-
-    void setClock(Clock clock) {
-        this.clock = clock;
     }
 
     @Override
