@@ -50,6 +50,7 @@ public final class TcptraceMain {
         main.addInitialProperty("tcptrace.self-pid", Long.toString(ProcessHandle.current().pid()));
         main.addInitialProperty("tcptrace.sink-uris", sinks.endpointUris());
         main.addInitialProperty("tcptrace.sink-uri", sinks.sourceRouteTarget());
+        main.addOverrideProperty("tcptrace.stats-enabled", Boolean.toString(statsEnabled(sinks, defaults)));
         main.configure().withRoutesIncludePattern(sinks.includePattern());
         // camel-main does not map CAMEL_MANAGEMENT_* / CAMEL_METRICS_* environment variables to its
         // settings by itself; do it, so every setting really is overridable from the environment.
@@ -90,6 +91,12 @@ public final class TcptraceMain {
             sinks = sinks + ",kafka";
         }
         return sinks;
+    }
+
+    /** The loss counters go to Splunk (routes/tcptrace-stats.yaml) when its sink is chosen and an interval set. */
+    static boolean statsEnabled(SinkSelection sinks, Properties defaults) {
+        return sinks.names().contains("splunk")
+                && Long.parseLong(setting("tcptrace.stats-interval-ms", defaults, "0").trim()) > 0;
     }
 
     /** Vert.x would only log a stack trace and carry on without metrics and health: say it once, and stop. */

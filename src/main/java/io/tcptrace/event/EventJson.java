@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.EnumMap;
 import java.util.Map;
 
@@ -18,6 +19,9 @@ import java.util.Map;
  * Not thread-safe: one instance per thread ({@link #perThread()}).
  */
 public final class EventJson {
+    /** The {@code time} field's form, for writers of other JSON (the stats report) and tests. */
+    public static final DateTimeFormatter TIME_FORMAT =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(ZoneOffset.UTC);
     private static final JsonFactory FACTORY = new JsonFactory();
     private static final Map<Field, SerializedString> NAMES = new EnumMap<>(Field.class);
     private static final ThreadLocal<EventJson> PER_THREAD = ThreadLocal.withInitial(EventJson::new);

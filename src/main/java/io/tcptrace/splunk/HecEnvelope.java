@@ -16,13 +16,19 @@ import org.apache.camel.Processor;
  * {@code {"time":1764013764.521083,"host":..,"source":..,"sourcetype":..,"index":..,"event":{...}}}.
  * {@code time} is the connect's kernel timestamp (epoch seconds, microsecond fraction), not the
  * send time. The constant part is serialised once; per event only the time and body are added.
+ *
+ * <p>An exchange may carry its own sourcetype in the {@link #SOURCETYPE} header (tcptrace's stats
+ * events do); without the header the configured one is used. Without a time header, the time of
+ * wrapping is used.
  */
 public class HecEnvelope implements Processor {
+    /** Header: this event's sourcetype, instead of the configured one. */
+    public static final String SOURCETYPE = "TcptraceHecSourcetype";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private String host;
     private String source = "tcptrace";
-    private String sourcetype = "linux:ebpf:tcpconnect";
+    private String sourcetype = "linux:ebpf:tcp";
     private String index;
     private byte[] middle;
 
@@ -35,7 +41,9 @@ public class HecEnvelope implements Processor {
     public void wrap(Exchange exchange) {
         Message m = exchange.getMessage();
         byte[] event = m.getBody(byte[].class);
-        m.setBody(wrap(event, epochMicros(m.getHeader(BccConstants.TIME))));
+        String ownSourcetype = m.getHeader(SOURCETYPE, String.class);
+        long micros = epochMicros(m.getHeader(BccConstants.TIME));
+        m.setBody(ownSourcetype == null ? wrap(event, micros) : wrap(event, micros, constantFields(ownSourcetype)));
     }
 
     /**
@@ -49,13 +57,19 @@ public class HecEnvelope implements Processor {
         if (header instanceof Instant t) {
             return t.getEpochSecond() * 1_000_000L + t.getNano() / 1000;
         }
-        throw new IllegalArgumentException("no " + BccConstants.TIME + " header (epoch microseconds) on the event");
+        // An exchange of the tracer's own (the stats report) has no kernel time: now.
+        Instant now = Instant.now();
+        return now.getEpochSecond() * 1_000_000L + now.getNano() / 1000;
     }
 
     byte[] wrap(byte[] event, long epochMicros) {
         if (middle == null) {
-            middle = constantFields();
+            middle = constantFields(sourcetype);
         }
+        return wrap(event, epochMicros, middle);
+    }
+
+    private static byte[] wrap(byte[] event, long epochMicros, byte[] middle) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(event.length + middle.length + 32);
         out.writeBytes("{\"time\":".getBytes(StandardCharsets.US_ASCII));
         out.writeBytes(epochSeconds(epochMicros).getBytes(StandardCharsets.US_ASCII));
@@ -71,7 +85,7 @@ public class HecEnvelope implements Processor {
         return Math.floorDiv(epochMicros, 1_000_000L) + "." + micros.substring(1);
     }
 
-    private byte[] constantFields() {
+    private byte[] constantFields(String sourcetype) {
         try {
             StringBuilder sb = new StringBuilder();
             sb.append(",\"host\":").append(JSON.writeValueAsString(host != null && !host.isBlank() ? host : HostName.kernel()));

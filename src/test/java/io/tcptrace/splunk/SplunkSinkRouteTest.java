@@ -27,7 +27,7 @@ class SplunkSinkRouteTest extends SplunkSinkTestSupport {
         assertEquals(n, new HashSet<>(keys(got)).size(), "no duplicates");
         Instant previous = Instant.EPOCH;
         for (JsonNode envelope : got) {
-            assertEquals("linux:ebpf:tcpconnect", envelope.path("sourcetype").asText());
+            assertEquals("linux:ebpf:tcp", envelope.path("sourcetype").asText());
             assertEquals("tcptrace", envelope.path("source").asText());
             assertFalse(envelope.path("host").asText().isBlank());
             assertFalse(envelope.has("index"), "no index unless configured");
