@@ -7,7 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Measurement;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tcptrace.camel.BccConstants;
-import io.tcptrace.camel.BccEndpoint;
+import io.tcptrace.camel.BccConsumer;
 import io.tcptrace.event.EventSchema;
 import io.tcptrace.event.HostName;
 import io.tcptrace.event.EventJson;
@@ -160,7 +160,7 @@ public class StatsReport implements Processor, CamelContextAware {
             meters = context.getRegistry().findSingleByType(MeterRegistry.class);
             if (meters == null || meters.find("tcptrace.kernel.events.read").meter() == null) {
                 SimpleMeterRegistry own = new SimpleMeterRegistry();
-                TcptraceMetrics.bind(context, (BccEndpoint) context.getRoute("tcp-connect").getEndpoint(), own);
+                TcptraceMetrics.bind(context, (BccConsumer) context.getRoute("tcp-connect").getConsumer(), own);
                 meters = own;
             }
         }
