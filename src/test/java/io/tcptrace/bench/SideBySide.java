@@ -1,0 +1,104 @@
+package io.tcptrace.bench;
+
+import io.tcptrace.bench.LoadGenerator.Workload;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The same bursts under each tracer in turn, in one run. Per tracer: an untraced burst (the
+ * load generator's own rate, next to the traced one in time), then the tracer starts and, once
+ * quiet, a cold burst (the first events after its start: JIT compilation is part of the cost),
+ * a long warm-up, and a warm burst. For each burst: the tracer's CPU time (utime + stime of the
+ * whole process from /proc/PID/stat, from before the burst until it has processed it), the
+ * load generator's rate, and the records the tracer wrote about the burst's port.
+ */
+final class SideBySide {
+    /** One measured burst under one tracer; CPU in µs. */
+    record Phase(long connects, long untracedRate, long tracedRate, long cpuMicros, long records, double busySeconds) {
+        double cpuPerConnect() {
+            return cpuMicros / (double) connects;
+        }
+
+        double cpuPerRecord() {
+            return records == 0 ? Double.NaN : cpuMicros / (double) records;
+        }
+
+        double rateRatio() {
+            return tracedRate / (double) untracedRate;
+        }
+
+        double recordsPerConnect() {
+            return records / (double) connects;
+        }
+    }
+
+    /** One tracer's life in this scenario: its two bursts, what it says it lost, its memory. */
+    record Run(String tracer, String records, Phase cold, Phase warm, long lost, double peakRssMb, double hwmMb) {
+    }
+
+    /** Sizes: connects in the cold burst, in the warm-up, in the warm burst; refused or established connects. */
+    record Shape(long cold, long warmup, long warm, boolean established) {
+    }
+
+    private final LoadGenerator load;
+    private final Path work;
+
+    SideBySide(LoadGenerator load, Path work) {
+        this.load = load;
+        this.work = work;
+    }
+
+    List<Run> run(List<TracerKind> kinds, Shape shape, int rounds) throws Exception {
+        List<Run> runs = new ArrayList<>();
+        for (int round = 1; round <= rounds; round++) {
+            for (TracerKind kind : kinds) {
+                Run r = once(kind, shape);
+                System.out.println(ComparisonReport.line(r));
+                runs.add(r);
+            }
+        }
+        return runs;
+    }
+
+    private Run once(TracerKind kind, Shape shape) throws Exception {
+        Workload w = Workload.burst(shape.warm()).established(shape.established());
+        long untraced = load.run(freePort(), w).rate();
+        int coldPort = freePort();
+        int warmPort = freePort();
+        Path dir = work.resolve("side-by-side");
+        try (TracerUnderTest t = kind.start(dir)) {
+            long pid = t.pid();
+            RssSampler rss = new RssSampler(pid);
+            long before = Settle.await(pid, 60).cpuMicros(); // what start-up still does after "ready" is not the burst's
+            LoadGenerator.Result cold = load.run(coldPort, w.withCount(shape.cold()));
+            Settle.Point coldEnd = Settle.await(pid, 120);
+            if (shape.warmup() > 0) {
+                load.run(freePort(), w.withCount(shape.warmup()));
+            }
+            long warmStart = Settle.await(pid, 120).cpuMicros();
+            LoadGenerator.Result warm = load.run(warmPort, w);
+            Settle.Point warmEnd = Settle.await(pid, 120);
+            double hwm = ProcStat.hwmKb(pid) / 1024.0;
+            double peak = rss.stop();
+            long lost = t.lost();
+            t.stop();
+            Run run = new Run(kind.name(), kind.records(),
+                    new Phase(cold.connects(), untraced, cold.rate(), coldEnd.cpuMicros() - before, t.records(coldPort),
+                            coldEnd.busySeconds()),
+                    new Phase(warm.connects(), untraced, warm.rate(), warmEnd.cpuMicros() - warmStart, t.records(warmPort),
+                            warmEnd.busySeconds()),
+                    lost, peak, hwm);
+            BenchFiles.deleteTree(dir);
+            return run;
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
