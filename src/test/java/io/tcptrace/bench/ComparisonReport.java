@@ -114,16 +114,19 @@ final class ComparisonReport {
     }
 
     static String line(Run r) {
-        return String.format("| %s | cold: %,d at %,d/s (untraced %,d/s), CPU %.2f s, records %,d, quiet after %.1f s |"
-                + " warm: %,d at %,d/s, CPU %.2f s, records %,d, quiet after %.1f s | lost %,d | peak RSS %.0f MB, VmHWM %.0f MB |",
-                r.tracer(), r.cold().connects(), r.cold().tracedRate(), r.cold().untracedRate(), r.cold().cpuMicros() / 1e6,
-                r.cold().records(), r.cold().busySeconds(), r.warm().connects(), r.warm().tracedRate(),
-                r.warm().cpuMicros() / 1e6, r.warm().records(), r.warm().busySeconds(), r.lost(), r.peakRssMb(), r.hwmMb());
+        return String.format("| %s | cold: %s | warm: %s | lost %,d | peak RSS %.0f MB, VmHWM %.0f MB |", r.tracer(),
+                phase(r.cold()), phase(r.warm()), r.lost(), r.peakRssMb(), r.hwmMb());
+    }
+
+    private static String phase(Phase p) {
+        return String.format("%,d at %,d/s (untraced %,d/s)%s, CPU %.2f s, records %,d, busy %.1f s after the load",
+                p.connects(), p.tracedRate(), p.untracedRate(), p.failed() > 0 ? ", " + p.failed() + " failed" : "",
+                p.cpuMicros() / 1e6, p.records(), p.busySeconds());
     }
 
     static String line(Sustained.Run r) {
         return String.format("| %s | %s | achieved %,d/s in %.1f s, slowest second %,d/s, failed %,d | records %,d,"
-                + " lost %,d | CPU %.2f s, quiet %.1f s after | peak RSS %.0f MB |", r.tracer(), r.workload().describe(),
+                + " lost %,d | CPU %.2f s, busy %.1f s after the load | peak RSS %.0f MB |", r.tracer(), r.workload().describe(),
                 r.load().rate(), r.load().seconds(), r.load().minSecondRate(), r.load().failed(), r.records(), r.lost(),
                 r.cpuMicros() / 1e6, r.busySeconds(), r.peakRssMb());
     }

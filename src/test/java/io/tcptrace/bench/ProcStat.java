@@ -21,8 +21,8 @@ final class ProcStat {
     static long cpuMicros(long pid) {
         String stat;
         try {
-            stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.US_ASCII);
-        } catch (IOException e) {
+            stat = Files.readAllLines(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.ISO_8859_1).get(0);
+        } catch (IOException | IndexOutOfBoundsException e) {
             return -1;
         }
         // The command name (field 2) may hold spaces; fields after its closing parenthesis are plain.
@@ -61,14 +61,14 @@ final class ProcStat {
      */
     static boolean waitsInEpoll(long pid) {
         try {
-            String call = Files.readString(Path.of("/proc", Long.toString(pid), "syscall")).trim().split(" ")[0];
+            String call = Files.readAllLines(Path.of("/proc", Long.toString(pid), "syscall")).get(0).trim().split(" ")[0];
             for (String n : EPOLL_WAITS) {
                 if (n.equals(call)) {
                     return true;
                 }
             }
             return false;
-        } catch (IOException e) {
+        } catch (IOException | IndexOutOfBoundsException e) {
             return false;
         }
     }

@@ -1,8 +1,6 @@
 package io.tcptrace.bench;
 
 import io.tcptrace.bench.LoadGenerator.Workload;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +15,7 @@ import java.util.List;
  */
 final class SideBySide {
     /** One measured burst under one tracer; CPU in µs. */
-    record Phase(long connects, long untracedRate, long tracedRate, long cpuMicros, long records, double busySeconds) {
+    record Phase(long connects, long failed, long untracedRate, long tracedRate, long cpuMicros, long records, double busySeconds) {
         double cpuPerConnect() {
             return cpuMicros / (double) connects;
         }
@@ -65,9 +63,9 @@ final class SideBySide {
 
     private Run once(TracerKind kind, Shape shape) throws Exception {
         Workload w = Workload.burst(shape.warm()).established(shape.established());
-        long untraced = load.run(freePort(), w).rate();
-        int coldPort = freePort();
-        int warmPort = freePort();
+        long untraced = load.run(Ports.free(), w).rate();
+        int coldPort = Ports.free();
+        int warmPort = Ports.free();
         Path dir = work.resolve("side-by-side");
         try (TracerUnderTest t = kind.start(dir)) {
             long pid = t.pid();
@@ -76,7 +74,7 @@ final class SideBySide {
             LoadGenerator.Result cold = load.run(coldPort, w.withCount(shape.cold()));
             Settle.Point coldEnd = Settle.await(pid, 120);
             if (shape.warmup() > 0) {
-                load.run(freePort(), w.withCount(shape.warmup()));
+                load.run(Ports.free(), w.withCount(shape.warmup()));
             }
             long warmStart = Settle.await(pid, 120).cpuMicros();
             LoadGenerator.Result warm = load.run(warmPort, w);
@@ -86,19 +84,13 @@ final class SideBySide {
             long lost = t.lost();
             t.stop();
             Run run = new Run(kind.name(), kind.records(),
-                    new Phase(cold.connects(), untraced, cold.rate(), coldEnd.cpuMicros() - before, t.records(coldPort),
+                    new Phase(cold.connects(), cold.failed(), untraced, cold.rate(), coldEnd.cpuMicros() - before, t.records(coldPort),
                             coldEnd.busySeconds()),
-                    new Phase(warm.connects(), untraced, warm.rate(), warmEnd.cpuMicros() - warmStart, t.records(warmPort),
+                    new Phase(warm.connects(), warm.failed(), untraced, warm.rate(), warmEnd.cpuMicros() - warmStart, t.records(warmPort),
                             warmEnd.busySeconds()),
                     lost, peak, hwm);
             BenchFiles.deleteTree(dir);
             return run;
-        }
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
         }
     }
 }

@@ -36,11 +36,11 @@ final class Sustained {
 
     Run run(TracerKind kind, Workload w) throws Exception {
         Path dir = work.resolve("sustained");
-        int port = SideBySide.freePort();
+        int port = Ports.free();
         try (TracerUnderTest t = kind.start(dir)) {
             long pid = t.pid();
             if (warmup > 0) {
-                load.run(SideBySide.freePort(), Workload.burst(warmup).established(w.established()));
+                load.run(Ports.free(), Workload.burst(warmup).established(w.established()));
             }
             long before = Settle.await(pid, 120).cpuMicros();
             RssSampler rss = new RssSampler(pid);
