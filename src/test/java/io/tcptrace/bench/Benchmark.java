@@ -78,6 +78,7 @@ public final class Benchmark {
         Settings settings;
         try {
             settings = Settings.fromSystemProperties(args);
+            Comparisons.check(Comparisons.Settings.fromSystemProperties(settings.nice()));
         } catch (IllegalArgumentException e) {
             System.err.println("tcptrace bench: " + e.getMessage());
             System.exit(2);
@@ -103,6 +104,8 @@ public final class Benchmark {
             kafka = new KafkaBroker();
             kafka.start();
         }
+        Comparisons comparisons = on.stream().anyMatch(Comparisons.SCENARIOS::contains) ? new Comparisons(
+                Comparisons.Settings.fromSystemProperties(s.nice()), s.jar(), s.jvmOptions(), load, work) : null;
         report.machine(s);
         StringBuilder text = new StringBuilder(report.header());
         if (on.contains("completeness")) {
@@ -120,11 +123,9 @@ public final class Benchmark {
         if (on.stream().anyMatch(x -> !Comparisons.SCENARIOS.contains(x))) {
             text.append(report.render()).append('\n');
         }
-        if (on.stream().anyMatch(Comparisons.SCENARIOS::contains)) {
-            Comparisons c = new Comparisons(Comparisons.Settings.fromSystemProperties(s.nice()), s.jar(), s.jvmOptions(),
-                    load, work);
-            c.run(on);
-            text.append(c.render());
+        if (comparisons != null) {
+            comparisons.run(on);
+            text.append(comparisons.render());
         }
         System.out.println(text);
         Files.createDirectories(s.out().toAbsolutePath().getParent());

@@ -12,7 +12,8 @@ import java.util.function.ToDoubleFunction;
 final class ComparisonReport {
     private final StringBuilder out = new StringBuilder();
 
-    void sideBySide(String title, SideBySide.Shape shape, int rounds, List<TracerKind> kinds, List<Run> runs) {
+    void sideBySide(String title, SideBySide.Shape shape, int rounds, List<TracerKind> kinds, List<Run> runs,
+            List<String> failures) {
         out.append("## ").append(title).append("\n\n");
         out.append(String.format("- load: %s connects to 127.0.0.1 from one C thread, flat out (bench/connect-burst.c%s);"
                 + " %d round(s), tracers one after the other%n", shape.established() ? "established" : "refused",
@@ -48,6 +49,7 @@ final class ComparisonReport {
                     .append(cell(rs, Run::hwmMb, "%.0f")).append(" | ")
                     .append(cell(rs, Run::lost, "%.0f")).append(" |\n");
         }
+        failures.forEach(f -> out.append("\n- ").append(f).append('\n'));
         ratios(byTracer);
         out.append("\nRuns:\n\n```\n");
         runs.forEach(r -> out.append(line(r)).append('\n'));
@@ -72,7 +74,7 @@ final class ComparisonReport {
         }
     }
 
-    void sustained(String title, String what, List<Sustained.Run> runs) {
+    void sustained(String title, String what, List<Sustained.Run> runs, List<String> failures) {
         out.append("## ").append(title).append("\n\n").append(what).append("\n\n");
         out.append("| tracer | load | achieved connects/s (slowest second) | most behind schedule, ms | records |"
                 + " missing | lost (its own count) | CPU µs per connect | CPU ÷ load time | peak RSS, MB |\n"
@@ -84,6 +86,7 @@ final class ComparisonReport {
                             : String.format("%,d (%.2f%%)", r.load().connects() - r.records(), 100 * r.missingShare()),
                     r.lost(), r.cpuMicros() / (double) r.load().connects(), 100 * r.cpuShare(), r.peakRssMb()));
         }
+        failures.forEach(f -> out.append("\n- ").append(f).append('\n'));
         out.append('\n');
     }
 

@@ -33,9 +33,18 @@ final class Comparisons {
                     System.getProperty("bench.sustained-mode", "refused").equals("established"),
                     Long.getLong("bench.sustained-rate", 50_000), Integer.getInteger("bench.sustained-seconds", 60),
                     Long.getLong("bench.sustained-warmup", 200_000), list("bench.contention-tracers", ours + ",tcplife"),
-                    list("bench.contention-rates", "20000,40000").stream().map(Long::parseLong).toList(),
+                    list("bench.contention-rates", "20000,40000").stream().map(Settings::rate).toList(),
                     Integer.getInteger("bench.contention-seconds", 60),
                     Integer.getInteger("bench.busy-core", Runtime.getRuntime().availableProcessors() - 1));
+        }
+
+        private static long rate(String text) {
+            try {
+                return Long.parseLong(text);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("bench.contention-rates: '" + text
+                        + "' is not a number of connects per second (e.g. 20000,40000)");
+            }
         }
 
         private static List<String> list(String key, String def) {
@@ -59,6 +68,12 @@ final class Comparisons {
         this.work = work;
     }
 
+    /** Fails on a tracer name it does not know, before anything runs. */
+    static void check(Settings s) {
+        List.of(s.tracers(), s.establishedTracers(), s.sustainedTracers(), s.contentionTracers())
+                .forEach(names -> names.forEach(n -> TracerKind.named(n, Path.of("-"), List.of())));
+    }
+
     void run(Set<String> scenarios) throws Exception {
         if (scenarios.contains("peers")) {
             sideBySide("Side by side: a burst of refused connects under each tracer", s.tracers(),
@@ -72,30 +87,46 @@ final class Comparisons {
         if (scenarios.contains("sustained")) {
             Workload w = Workload.paced(s.sustainedRate(), s.sustainedSeconds()).established(s.sustainedEstablished());
             List<Sustained.Run> runs = new ArrayList<>();
+            List<String> failures = new ArrayList<>();
             for (String name : s.sustainedTracers()) {
-                runs.add(new Sustained(load, work, s.sustainedWarmup()).run(kind(name), w));
+                sustained(kind(name), w, runs, failures);
             }
             report.sustained("Sustained load, file sink", String.format("%s, after a warm-up of %,d connects flat out;"
-                    + " records counted in the file, missing = connects - records. Target (issue 10): 60 s at"
-                    + " 50,000/s with zero loss.", w.describe(), s.sustainedWarmup()), runs);
+                    + " records counted in the tracer's output, missing = connects - records. Target (issue 10): 60 s"
+                    + " at 50,000/s with zero loss.", w.describe(), s.sustainedWarmup()), runs, failures);
         }
         if (scenarios.contains("contention")) {
             List<Sustained.Run> runs = new ArrayList<>();
+            List<String> failures = new ArrayList<>();
             for (long rate : s.contentionRates()) {
                 Workload w = Workload.paced(rate, s.contentionSeconds()).established(s.sustainedEstablished())
                         .withBusyCore(s.busyCore());
                 for (String name : s.contentionTracers()) {
-                    TracerKind k = kind(name);
-                    if (k.available()) {
-                        runs.add(new Sustained(load, work, s.sustainedWarmup()).run(k, w));
-                    }
+                    sustained(kind(name), w, runs, failures);
                 }
             }
             report.sustained("Under contention: one core kept busy", String.format("A process spinning on CPU %d for"
                     + " the whole paced load (connect-burst -b), each tracer after a warm-up of %,d connects flat out"
                     + " (without the spinner). Target (issue 10): zero loss at 20,000/s; at 40,000/s at most the"
-                    + " loss of C tcplife.", s.busyCore(), s.sustainedWarmup()), runs);
+                    + " loss of C tcplife.", s.busyCore(), s.sustainedWarmup()), runs, failures);
             report.lossRatios(runs);
+        }
+    }
+
+    /** One sustained run; a tracer that is missing or fails is reported, and the others still run. */
+    private void sustained(TracerKind k, Workload w, List<Sustained.Run> runs, List<String> failures) throws Exception {
+        if (!k.available()) {
+            failures.add(k.name() + " not run: " + k.missing());
+            return;
+        }
+        try {
+            runs.add(new Sustained(load, work, s.sustainedWarmup()).run(k, w));
+        } catch (Exception | AssertionError e) {
+            if (e instanceof InterruptedException) {
+                throw (InterruptedException) e;
+            }
+            failures.add(k.name() + " at " + w.describe() + " failed: " + e);
+            System.err.println("bench: " + failures.get(failures.size() - 1));
         }
     }
 
@@ -104,8 +135,9 @@ final class Comparisons {
         List<TracerKind> available = kinds.stream().filter(TracerKind::available).toList();
         kinds.stream().filter(k -> !k.available())
                 .forEach(k -> System.err.println("bench: " + k.name() + " not run: " + k.missing()));
-        List<SideBySide.Run> runs = new SideBySide(load, work).run(available, shape, s.rounds());
-        report.sideBySide(title, shape, s.rounds(), kinds, runs);
+        SideBySide side = new SideBySide(load, work);
+        List<SideBySide.Run> runs = side.run(available, shape, s.rounds());
+        report.sideBySide(title, shape, s.rounds(), kinds, runs, side.failures);
     }
 
     private TracerKind kind(String name) {

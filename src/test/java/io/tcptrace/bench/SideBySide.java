@@ -49,13 +49,25 @@ final class SideBySide {
         this.work = work;
     }
 
+    /** What one tracer's failure left (a long run goes on with the others and says so in the report). */
+    final List<String> failures = new ArrayList<>();
+
     List<Run> run(List<TracerKind> kinds, Shape shape, int rounds) throws Exception {
         List<Run> runs = new ArrayList<>();
         for (int round = 1; round <= rounds; round++) {
             for (TracerKind kind : kinds) {
-                Run r = once(kind, shape);
-                System.out.println(ComparisonReport.line(r));
-                runs.add(r);
+                try {
+                    Run r = once(kind, shape);
+                    System.out.println(ComparisonReport.line(r));
+                    runs.add(r);
+                } catch (Exception | AssertionError e) {
+                    if (e instanceof InterruptedException) {
+                        throw (InterruptedException) e;
+                    }
+                    String failure = kind.name() + " (round " + round + ") failed: " + e;
+                    System.err.println("bench: " + failure);
+                    failures.add(failure);
+                }
             }
         }
         return runs;
