@@ -50,10 +50,27 @@ final class ComparisonReport {
                     .append(cell(rs, Run::lost, "%.0f")).append(" |\n");
         }
         failures.forEach(f -> out.append("\n- ").append(f).append('\n'));
+        threads(byTracer);
         ratios(byTracer);
         out.append("\nRuns:\n\n```\n");
         runs.forEach(r -> out.append(line(r)).append('\n'));
         out.append("```\n\n");
+    }
+
+    /** Where the CPU went: JIT compiler threads, and the busiest other thread (tcptrace: the poll thread). */
+    private void threads(Map<String, List<Run>> byTracer) {
+        out.append("\n| tracer | JIT compiler threads, share of CPU, cold | warm | busiest other thread |"
+                + " its CPU µs per connect, cold | warm |\n|---|---|---|---|---|---|\n");
+        for (var e : byTracer.entrySet()) {
+            List<Run> rs = e.getValue();
+            out.append("| ").append(e.getKey()).append(" | ")
+                    .append(cell(rs, r -> 100.0 * r.cold().threads().jitMicros() / r.cold().cpuMicros(), "%.0f%%")).append(" | ")
+                    .append(cell(rs, r -> 100.0 * r.warm().threads().jitMicros() / r.warm().cpuMicros(), "%.0f%%")).append(" | ")
+                    .append(rs.get(0).warm().threads().busiest()).append(" | ")
+                    .append(cell(rs, r -> r.cold().threads().busiestMicros() / (double) r.cold().connects(), "%.2f")).append(" | ")
+                    .append(cell(rs, r -> r.warm().threads().busiestMicros() / (double) r.warm().connects(), "%.2f"))
+                    .append(" |\n");
+        }
     }
 
     /** Each tcptrace variant's median CPU per connect ÷ each peer's, cold and warm: below 1, tcptrace spends less. */

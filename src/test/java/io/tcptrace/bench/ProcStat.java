@@ -25,6 +25,11 @@ final class ProcStat {
         } catch (IOException | IndexOutOfBoundsException e) {
             return -1;
         }
+        return ticksToMicros(stat);
+    }
+
+    /** utime + stime of one line of /proc/PID/stat or /proc/PID/task/TID/stat, in µs. */
+    static long ticksToMicros(String stat) {
         // The command name (field 2) may hold spaces; fields after its closing parenthesis are plain.
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // fields 14 and 15 of proc(5)

@@ -15,7 +15,8 @@ import java.util.List;
  */
 final class SideBySide {
     /** One measured burst under one tracer; CPU in µs. */
-    record Phase(long connects, long failed, long untracedRate, long tracedRate, long cpuMicros, long records, double busySeconds) {
+    record Phase(long connects, long failed, long untracedRate, long tracedRate, long cpuMicros, long records, double busySeconds,
+            ThreadCpu.Split threads) {
         double cpuPerConnect() {
             return cpuMicros / (double) connects;
         }
@@ -83,23 +84,27 @@ final class SideBySide {
             long pid = t.pid();
             RssSampler rss = new RssSampler(pid);
             long before = Settle.await(pid, 60).cpuMicros(); // what start-up still does after "ready" is not the burst's
+            var coldThreads = ThreadCpu.snapshot(pid);
             LoadGenerator.Result cold = load.run(coldPort, w.withCount(shape.cold()));
             Settle.Point coldEnd = Settle.await(pid, 120);
+            var coldSplit = ThreadCpu.split(coldThreads, ThreadCpu.snapshot(pid));
             if (shape.warmup() > 0) {
                 load.run(Ports.free(), w.withCount(shape.warmup()));
             }
             long warmStart = Settle.await(pid, 120).cpuMicros();
+            var warmThreads = ThreadCpu.snapshot(pid);
             LoadGenerator.Result warm = load.run(warmPort, w);
             Settle.Point warmEnd = Settle.await(pid, 120);
+            var warmSplit = ThreadCpu.split(warmThreads, ThreadCpu.snapshot(pid));
             double hwm = ProcStat.hwmKb(pid) / 1024.0;
             double peak = rss.stop();
             long lost = t.lost();
             t.stop();
             Run run = new Run(kind.name(), kind.records(),
                     new Phase(cold.connects(), cold.failed(), untraced, cold.rate(), coldEnd.cpuMicros() - before, t.records(coldPort),
-                            coldEnd.busySeconds()),
+                            coldEnd.busySeconds(), coldSplit),
                     new Phase(warm.connects(), warm.failed(), untraced, warm.rate(), warmEnd.cpuMicros() - warmStart, t.records(warmPort),
-                            warmEnd.busySeconds()),
+                            warmEnd.busySeconds(), warmSplit),
                     lost, peak, hwm);
             BenchFiles.deleteTree(dir);
             return run;
