@@ -52,9 +52,36 @@ final class ComparisonReport {
         failures.forEach(f -> out.append("\n- ").append(f).append('\n'));
         threads(byTracer);
         ratios(byTracer);
+        if (!shape.established()) {
+            targets(byTracer);
+        }
         out.append("\nRuns:\n\n```\n");
         runs.forEach(r -> out.append(line(r)).append('\n'));
         out.append("```\n\n");
+    }
+
+    /** Issue 10's targets for a burst, per tcptrace variant (the rate target is for nice 10). */
+    private void targets(Map<String, List<Run>> byTracer) {
+        List<Run> tcpstates = byTracer.get("tcpstates");
+        out.append("\n| target (issue 10) | tracer | measured | met |\n|---|---|---|---|\n");
+        for (var e : byTracer.entrySet()) {
+            if (!e.getKey().startsWith("tcptrace")) {
+                continue;
+            }
+            List<Run> rs = e.getValue();
+            if (tcpstates != null) {
+                double ratio = median(rs, r -> r.warm().cpuPerConnect()) / median(tcpstates, r -> r.warm().cpuPerConnect());
+                out.append(String.format("| CPU per connect, warm, ≤ 0.6 × tcpstates' | %s | %.2f × | %s |%n", e.getKey(),
+                        ratio, ratio <= 0.6 ? "yes" : "no"));
+            }
+            double rate = median(rs, r -> r.warm().rateRatio());
+            out.append(String.format("| traced / untraced rate ≥ 0.9 (at nice 10; nice 0 reported) | %s | %.3f | %s |%n",
+                    e.getKey(), rate, rate >= 0.9 ? "yes" : "no"));
+            long missing = rs.stream().mapToLong(r -> r.cold().connects() - r.cold().records() + r.warm().connects()
+                    - r.warm().records() + r.lost()).sum();
+            out.append(String.format("| every connect recorded, 0 lost in the kernel (cold and warm) | %s | %,d missing or"
+                    + " lost | %s |%n", e.getKey(), missing, missing == 0 ? "yes" : "no"));
+        }
     }
 
     /** Where the CPU went: JIT compiler threads, and the busiest other thread (tcptrace: the poll thread). */
