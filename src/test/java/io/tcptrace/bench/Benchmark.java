@@ -23,7 +23,9 @@ import java.util.stream.Stream;
 /**
  * {@code ./tcptrace bench}: completeness, overhead, start-up, memory and latency of the packaged
  * tracer on this machine, and the original design (bench/baseline_hec.py) in the same run. Sinks
- * are real: a file, the strict HEC server of the tests, a Kafka broker in a child JVM.
+ * are real: a file, the strict HEC server of the tests, a Kafka broker in a child JVM. Then
+ * tcptrace beside bpftrace and libbpf-tools ({@link Comparisons}). Arguments name the scenarios
+ * to run (all by default).
  */
 public final class Benchmark {
     private static final String TOKEN = "b3f1c2d4-0a9e-4f7b-8c6d-5e4f3a2b1c0d";
