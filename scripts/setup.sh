@@ -72,12 +72,17 @@ if [ ! -x ".tools/apache-maven-$MAVEN_VERSION/bin/mvn" ]; then
   rm -f ".tools/apache-maven-$MAVEN_VERSION-bin.tar.gz"
 fi
 
-# The benchmark also needs BCC's Python bindings (its baseline).
+# The benchmark also needs BCC's Python bindings (its baseline) and the peers it measures tcptrace
+# beside: bpftrace and libbpf-tools (tcpstates, tcplife; C, CO-RE).
 if [ "${1:-}" = "--bench" ]; then
   bench_missing=()
-  have_pkg python3-bpfcc || bench_missing+=(python3-bpfcc)
+  for pkg in python3-bpfcc bpftrace libbpf-tools; do
+    have_pkg "$pkg" || bench_missing+=("$pkg")
+  done
   if [ ${#bench_missing[@]} -gt 0 ]; then
     say "installing for the benchmark: ${bench_missing[*]}"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${bench_missing[@]}" >/dev/null
+    export DEBIAN_FRONTEND=noninteractive
+    apt-cache show "${bench_missing[@]}" >/dev/null 2>&1 || apt-get update -qq
+    apt-get install -o DPkg::Lock::Timeout=300 -y -qq --no-install-recommends "${bench_missing[@]}" >/dev/null
   fi
 fi

@@ -13,14 +13,19 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 
 /**
  * {@code ./tcptrace bench}: completeness, overhead, start-up, memory and latency of the packaged
  * tracer on this machine, and the original design (bench/baseline_hec.py) in the same run. Sinks
- * are real: a file, the strict HEC server of the tests, a Kafka broker in a child JVM.
+ * are real: a file, the strict HEC server of the tests, a Kafka broker in a child JVM. Then
+ * tcptrace beside bpftrace and libbpf-tools ({@link Comparisons}). Arguments name the scenarios
+ * to run (all by default).
  */
 public final class Benchmark {
     private static final String TOKEN = "b3f1c2d4-0a9e-4f7b-8c6d-5e4f3a2b1c0d";
@@ -36,13 +41,26 @@ public final class Benchmark {
     private StrictHecServer hec;
     private KafkaBroker kafka;
 
-    record Settings(Path jar, List<String> prefix, List<String> jvmOptions, int burst, int runs, int pairs, int overheadConnects,
-            int latencyRate, int latencySeconds, int baselineBurst, Path out) {
-        static Settings fromSystemProperties() {
+    /** Scenarios in the order they run; {@code ./tcptrace bench NAME...} or {@code -Dbench.scenarios=a,b} picks some. */
+    static final List<String> SCENARIOS = Stream.concat(
+            Stream.of("completeness", "overhead", "latency", "baseline"), Comparisons.SCENARIOS.stream()).toList();
+
+    record Settings(Set<String> scenarios, Path jar, List<String> prefix, int nice, List<String> jvmOptions, int burst,
+            int runs, int pairs, int overheadConnects, int latencyRate, int latencySeconds, int baselineBurst, Path out) {
+        static Settings fromSystemProperties(String[] args) {
             String opts = System.getProperty("bench.jvm-options", "").trim();
             String nice = System.getProperty("bench.nice", "0").trim();
-            return new Settings(Path.of(System.getProperty("bench.jar", "target/tcptrace.jar")),
+            List<String> picked = args.length > 0 ? List.of(args)
+                    : Stream.of(System.getProperty("bench.scenarios", String.join(",", SCENARIOS)).split(","))
+                            .map(String::trim).filter(x -> !x.isEmpty()).toList();
+            for (String p : picked) {
+                if (!SCENARIOS.contains(p)) {
+                    throw new IllegalArgumentException("unknown scenario '" + p + "': use " + String.join(", ", SCENARIOS));
+                }
+            }
+            return new Settings(new LinkedHashSet<>(picked), Path.of(System.getProperty("bench.jar", "target/tcptrace.jar")),
                     nice.equals("0") || nice.isEmpty() ? List.of() : List.of("nice", "-n", nice),
+                    nice.isEmpty() ? 0 : Integer.parseInt(nice),
                     opts.isEmpty() ? List.of() : List.of(opts.split("\\s+")),
                     Integer.getInteger("bench.burst", 200_000), Integer.getInteger("bench.runs", 3),
                     Integer.getInteger("bench.pairs", 3), Integer.getInteger("bench.overhead-connects", 100_000),
@@ -59,7 +77,15 @@ public final class Benchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        Settings settings = Settings.fromSystemProperties();
+        Settings settings;
+        try {
+            settings = Settings.fromSystemProperties(args);
+            Comparisons.check(Comparisons.Settings.fromSystemProperties(settings.nice()));
+        } catch (IllegalArgumentException e) {
+            System.err.println("tcptrace bench: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
         Benchmark b = new Benchmark(settings);
         try {
             b.run();
@@ -70,23 +96,42 @@ public final class Benchmark {
     }
 
     private void run() throws Exception {
-        hec = StrictHecServer.withTokens(TOKEN).start();
-        hec.setIndexListener(this::onIndexed);
-        kafka = new KafkaBroker();
-        kafka.start();
+        Set<String> on = s.scenarios();
+        System.out.println("bench: scenarios " + String.join(", ", on));
+        if (on.contains("completeness") || on.contains("latency") || on.contains("baseline")) {
+            hec = StrictHecServer.withTokens(TOKEN).start();
+            hec.setIndexListener(this::onIndexed);
+        }
+        if (on.contains("completeness")) {
+            kafka = new KafkaBroker();
+            kafka.start();
+        }
+        Comparisons comparisons = on.stream().anyMatch(Comparisons.SCENARIOS::contains) ? new Comparisons(
+                Comparisons.Settings.fromSystemProperties(s.nice()), s.jar(), s.jvmOptions(), load, work) : null;
         report.machine(s);
-        completeness();
-        overhead();
-        if (s.latencySeconds() > 0) {
+        StringBuilder text = new StringBuilder(report.header());
+        if (on.contains("completeness")) {
+            completeness();
+        }
+        if (on.contains("overhead")) {
+            overhead();
+        }
+        if (on.contains("latency") && s.latencySeconds() > 0) {
             latency();
         }
-        if (s.baselineBurst() > 0) {
+        if (on.contains("baseline") && s.baselineBurst() > 0) {
             baseline();
         }
-        String text = report.render();
+        if (on.stream().anyMatch(x -> !Comparisons.SCENARIOS.contains(x))) {
+            text.append(report.render()).append('\n');
+        }
+        if (comparisons != null) {
+            comparisons.run(on);
+            text.append(comparisons.render());
+        }
         System.out.println(text);
         Files.createDirectories(s.out().toAbsolutePath().getParent());
-        Files.writeString(s.out(), text);
+        Files.writeString(s.out(), text.toString());
         System.out.println("written to " + s.out());
     }
 
@@ -118,7 +163,7 @@ public final class Benchmark {
                     "KAFKA_BROKERS", kafka.bootstrapServers(), "KAFKA_TOPIC", topic,
                     "KAFKA_SPOOL_DIR", work.resolve("spool-kafka-" + r).toString()));
             try (TracerProcess tracer = TracerProcess.startJar(s.prefix(), s.jar(), s.jvmOptions(), env)) {
-                RssSampler rss = new RssSampler(tracer);
+                RssSampler rss = new RssSampler(tracer.pid());
                 LoadGenerator.Result burst = load.run(port, s.burst(), 0);
                 long start = System.nanoTime();
                 long fileCount = 0;
@@ -166,7 +211,7 @@ public final class Benchmark {
                 // The tracer runs for months: measure it warmed up, not while the JIT compiles it.
                 load.run(freePort(), s.overheadConnects() / 2, 0);
                 Thread.sleep(1000);
-                RssSampler rss = new RssSampler(tracer);
+                RssSampler rss = new RssSampler(tracer.pid());
                 traced = load.run(port, s.overheadConnects(), 0);
                 Thread.sleep(1000);
                 peakRss = rss.stop();
@@ -223,32 +268,6 @@ public final class Benchmark {
             double seconds = (lastChange - start) / 1e9;
             BaselineProcess.Summary summary = py.stop();
             report.baseline(burst, hecCount.get(), summary, seconds, py.secondsToReady());
-        }
-    }
-
-    /** Peak VmRSS while it runs, sampled every 50 ms (VmHWM would also count start-up's compile). */
-    private static final class RssSampler {
-        private final AtomicLong peakKb = new AtomicLong();
-        private final Thread thread;
-
-        RssSampler(TracerProcess tracer) {
-            thread = new Thread(() -> {
-                while (!Thread.currentThread().isInterrupted()) {
-                    peakKb.accumulateAndGet((long) (tracer.rssMb() * 1024), Math::max);
-                    try {
-                        Thread.sleep(50);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            }, "rss-sampler");
-            thread.start();
-        }
-
-        double stop() throws InterruptedException {
-            thread.interrupt();
-            thread.join();
-            return peakKb.get() / 1024.0;
         }
     }
 

@@ -71,9 +71,14 @@ final class Report {
         baselineRate = rate;
     }
 
-    String render() {
+    /** The title and the machine. */
+    String header() {
+        return "# tcptrace benchmark\n\n" + machine + '\n';
+    }
 
-        StringBuilder out = new StringBuilder("## tcptrace benchmark\n\n").append(machine).append('\n');
+    /** Completeness, overhead, latency and baseline figures against their targets. */
+    String render() {
+        StringBuilder out = new StringBuilder("## Completeness, overhead, latency, baseline\n\n");
         out.append("| figure | min / median / max | target |\n|---|---|---|\n");
         out.append(String.format("| events missing from file+HEC+Kafka, plus kernel lost (burst %d) | %s | 0 |%n",
                 burst, Stats.range(missing.stream().map(Long::doubleValue).toList(), "%.0f")));
