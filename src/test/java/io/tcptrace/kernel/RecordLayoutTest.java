@@ -1,0 +1,47 @@
+package io.tcptrace.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The record layout is declared on both sides: the C struct asserts each offset with
+ * _Static_assert (the compiler checks the struct against it), and RecordDecoder's constants must
+ * say the same. This holds the two together.
+ */
+class RecordLayoutTest {
+    private static final Pattern OFFSET = Pattern.compile(
+            "_Static_assert\\(__builtin_offsetof\\(struct event_t, (\\w+)\\) == (\\d+)");
+    private static final Pattern SIZE = Pattern.compile("_Static_assert\\(sizeof\\(struct event_t\\) == (\\d+)");
+
+    @Test
+    void decoderOffsetsAreTheOnesTheBpfSourceAsserts() throws Exception {
+        String source = Files.readString(Path.of(System.getProperty("tcptrace.home", "."), "bpf/tcpconnect.bpf.c"));
+        Map<String, Integer> asserted = new HashMap<>();
+        Matcher m = OFFSET.matcher(source);
+        while (m.find()) {
+            asserted.put(m.group(1).toUpperCase(Locale.ROOT), Integer.parseInt(m.group(2)));
+        }
+        Matcher size = SIZE.matcher(source);
+        assertTrue(size.find(), "the source asserts the struct's size");
+        assertEquals(Integer.parseInt(size.group(1)), RecordDecoder.SIZE);
+        int checked = 0;
+        for (Field f : RecordDecoder.class.getDeclaredFields()) {
+            if (Modifier.isStatic(f.getModifiers()) && f.getType() == int.class && asserted.containsKey(f.getName())) {
+                assertEquals(asserted.get(f.getName()), f.getInt(null), f.getName());
+                checked++;
+            }
+        }
+        assertEquals(asserted.size(), checked, "every asserted offset has a decoder constant: " + asserted.keySet());
+    }
+}
