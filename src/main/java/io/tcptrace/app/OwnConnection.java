@@ -10,10 +10,15 @@ import org.apache.camel.Predicate;
  * rule visible with this predicate, and the filter's own statistics count what it matched.
  */
 public class OwnConnection implements Predicate {
-    private final long selfPid = ProcessHandle.current().pid();
+    private long pid = ProcessHandle.current().pid();
+
+    /** The pid whose connections match; the route sets {@code tcptrace.self-pid} (-1 matches none). */
+    public void setPid(long pid) {
+        this.pid = pid;
+    }
 
     @Override
     public boolean matches(Exchange exchange) {
-        return exchange.getMessage().getBody() instanceof ConnectionEvent e && e.processId() == selfPid;
+        return exchange.getMessage().getBody() instanceof ConnectionEvent e && e.processId() == pid;
     }
 }
