@@ -30,8 +30,11 @@ final class BccHeaders extends AbstractMap<String, Object> {
         if (map != null) {
             return map.get(key);
         }
-        Object value = key instanceof String name ? value(name) : null;
-        return value != null ? value : materialize().get(key);
+        // A bcc header, present or absent (BATCH_END on most events), is answered without the map.
+        if (key instanceof String name && isBccName(name)) {
+            return value(name);
+        }
+        return materialize().get(key);
     }
 
     @Override
@@ -88,6 +91,13 @@ final class BccHeaders extends AbstractMap<String, Object> {
         BccConstants.SRC_PORT, BccConstants.DEST_IP, BccConstants.DEST_PORT, BccConstants.TIME, BccConstants.OUTCOME,
         BccConstants.LATENCY_MICROS, BccConstants.DURATION_MICROS, BccConstants.BYTES_IN, BccConstants.BYTES_OUT,
         BccConstants.LOST_TOTAL, BccConstants.BATCH_END};
+
+    /** Exact names only; other spellings go through Camel's case-insensitive map. */
+    private static boolean isBccName(String name) {
+        return name.startsWith("CamelBcc") && BCC_NAMES.contains(name);
+    }
+
+    private static final java.util.Set<String> BCC_NAMES = java.util.Set.of(NAMES);
 
     /** The header's value from the event; null when absent or not a bcc header (exact names only). */
     private Object value(String name) {
