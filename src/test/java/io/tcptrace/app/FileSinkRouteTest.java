@@ -21,10 +21,7 @@ import org.junit.jupiter.api.Test;
 /** Real kernel events through the real routes/ YAML into the JSON Lines file. */
 class FileSinkRouteTest extends YamlRoutesTestSupport {
     private static final ObjectMapper JSON = new ObjectMapper();
-    static final List<String> SCHEMA_FIELDS = List.of("time", "event_type", "action", "direction", "transport",
-            "ip_version", "src_ip", "src_port", "dest_ip", "dest_port", "process_id", "thread_id", "process_name",
-            "user_id", "cgroup_id", "host", "outcome", "connect_latency_us", "probe", "vendor_product",
-            "schema_version");
+    static final List<String> SCHEMA_FIELDS = YamlRoutesAccess.CONNECT_FIELDS;
 
     @Override
     protected List<String> sinks() {

@@ -26,9 +26,7 @@ import org.junit.jupiter.api.Test;
 /** Real kernel events through routes/tcp-connect.yaml and routes/sink-kafka.yaml into a real KRaft broker. */
 class KafkaSinkRouteTest extends YamlRoutesAccess {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final List<String> SCHEMA_FIELDS = List.of("time", "action", "transport", "ip_version", "src_ip",
-            "src_port", "dest_ip", "dest_port", "process_id", "thread_id", "process_name", "user_id", "cgroup_id",
-            "host", "outcome", "connect_latency_us", "probe");
+    private static final List<String> SCHEMA_FIELDS = YamlRoutesAccess.CONNECT_FIELDS;
     private static KafkaBroker broker;
     private static int topics;
 
