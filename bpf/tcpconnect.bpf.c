@@ -7,6 +7,7 @@
 //   FILTER_EXCLUDE_PIDS, FILTER_ONLY_PIDS, FILTER_UIDS, FILTER_DPORTS
 //                                      consult the matching map (filled from Java after load)
 //   FILTER_FAMILY=2|10                 only AF_INET or only AF_INET6
+//   PROCESS_EVENTS                     bpf/process.bpf.c, appended to this text, emits process records
 //
 // Filters run before anything is stored or written, so an event that would be dropped
 // anyway never takes buffer space. Every event that is not delivered is counted in
@@ -38,7 +39,9 @@
 #define COUNTER_LOST_BUFFER_FULL 0  // ring/perf buffer had no room: event lost
 #define COUNTER_LOST_UNTRACKED 1    // pending map full: connect seen but could not be completed
 #define COUNTER_FILTERED 2          // dropped on purpose by a kernel-side filter
-#define COUNTER_COUNT 3
+#define COUNTER_LOST_PROCESS 3      // process.bpf.c: ring buffer had no room for a process record
+#define COUNTER_LOST_PROCESS_ARGS 4 // process.bpf.c: exec_args map full, an exec's command line not kept
+#define COUNTER_COUNT 5
 
 // Wire format shared with the Java decoder (ConnectEventDecoder): 96 bytes, little endian.
 struct event_t {
