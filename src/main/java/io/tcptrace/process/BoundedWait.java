@@ -48,6 +48,15 @@ final class BoundedWait {
         }
     }
 
+    /** Runs {@code lookup} on the loader without waiting for it (to warm a cache ahead of need). */
+    void submit(Runnable lookup) {
+        try {
+            loader.execute(lookup);
+        } catch (RejectedExecutionException e) {
+            rejected.incrementAndGet();
+        }
+    }
+
     /** Lookups that outlasted the budget (the event went out without their result). */
     long timeouts() {
         return timeouts.get();

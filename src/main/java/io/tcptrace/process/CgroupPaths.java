@@ -18,6 +18,8 @@ import java.util.Map;
  * <p>On a miss: first the process's own /proc/PID/cgroup (one small read and one stat, checked
  * against the id), then, at most once per {@code rescanMillis}, a walk of the whole tree (new
  * containers and services appear there). Both run on the loader thread within the lookup budget.
+ * An id that a walk did not find (a cgroup removed since, e.g. a stopped container's) triggers no
+ * other walk for a minute, so its remaining events do not walk the tree again and again.
  * Bounded, least recently used out. Thread-safe.
  */
 public final class CgroupPaths {
@@ -27,6 +29,8 @@ public final class CgroupPaths {
     private final long rescanNanos;
     private final BoundedWait wait;
     private final LinkedHashMap<Long, CgroupPath> paths;
+    private final LinkedHashMap<Long, Long> notFound = new LinkedHashMap<>();
+    static final long NOT_FOUND_RETRY_NANOS = 60_000_000_000L;
     private long lastScan = Long.MIN_VALUE / 2;
     private long hits;
     private long misses;
@@ -132,28 +136,73 @@ public final class CgroupPaths {
         if (mount == null) {
             return null;
         }
-        return wait.call(() -> resolve(id, pid));
+        long asked = System.nanoTime();
+        return wait.call(() -> resolve(id, pid, asked));
     }
 
-    private CgroupPath resolve(long id, int pid) {
+    /**
+     * Resolves {@code id} on the loader thread without anyone waiting: called when an exec record
+     * shows a cgroup, so that the path is known before that process's connections are read.
+     */
+    public void prefetch(long id, int pid) {
+        synchronized (this) {
+            if (mount == null || paths.containsKey(id)) {
+                return;
+            }
+        }
+        long asked = System.nanoTime();
+        wait.submit(() -> {
+            try {
+                resolve(id, pid, asked);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();   // the loader is stopping
+            }
+        });
+    }
+
+    private CgroupPath resolve(long id, int pid, long asked) throws InterruptedException {
         if (pid > 0) {
             CgroupPath viaProc = fromProc(id, pid);
             if (viaProc != null) {
                 return viaProc;
             }
         }
+        long pause;
         synchronized (this) {
             CgroupPath p = paths.get(id);
             if (p != null) {
                 return p;   // an earlier lookup's walk found it meanwhile
             }
-            if (System.nanoTime() - lastScan < rescanNanos) {
+            long now = System.nanoTime();
+            Long failedAt = notFound.get(id);
+            if (failedAt != null && now - failedAt < NOT_FOUND_RETRY_NANOS) {
                 return null;
             }
+            if (lastScan - asked > 0) {
+                return null;   // a walk that began after this question did not find it
+            }
+            pause = lastScan + rescanNanos - now;
         }
+        if (pause > 0) {
+            // On the loader thread only: the event that asked has gone on after its budget.
+            Thread.sleep(pause / 1_000_000L, (int) (pause % 1_000_000L));
+            synchronized (this) {
+                if (lastScan - asked > 0) {
+                    return paths.get(id);
+                }
+            }
+        }
+        long walkStarted = System.nanoTime();
         scan();
         synchronized (this) {
-            return paths.get(id);
+            CgroupPath p = paths.get(id);
+            if (p == null) {
+                notFound.put(id, walkStarted);
+                if (notFound.size() > capacity) {
+                    notFound.remove(notFound.keySet().iterator().next());
+                }
+            }
+            return p;
         }
     }
 

@@ -16,6 +16,8 @@ import org.slf4j.LoggerFactory;
  * own, uncontended one.
  *
  * <p>Feed it the kernel's process records through {@link #records()}, on the reader's thread.
+ * Each exec record also starts, in the background, the lookup of its cgroup path and user name,
+ * so that they are usually known before the process's first connection is read.
  */
 public final class ProcessContext implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ProcessContext.class);
@@ -54,7 +56,10 @@ public final class ProcessContext implements AutoCloseable {
                 new RateLimit(settings.procReadsPerSecond()));
         this.cgroups = new CgroupPaths(cgroupMount, proc, settings.cgroupCacheMax(), settings.cgroupRescanMillis(), wait);
         this.users = new UserNames(settings.userCacheMax(), wait);
-        this.records = new ProcessRecords(processes, settings);
+        this.records = new ProcessRecords(processes, settings, (pid, uid, cgroupId) -> {
+            cgroups.prefetch(cgroupId, pid);
+            users.prefetch(uid);
+        });
     }
 
     /**
@@ -73,6 +78,7 @@ public final class ProcessContext implements AutoCloseable {
         long started = System.nanoTime();
         int known = context.processes.fillFromProc();
         context.cgroups.scan();
+        context.users.warm(0);
         LOG.info("process context: {} processes from /proc, {} cgroups under {} in {} ms", known,
                 context.cgroups.stats().size(), mount, (System.nanoTime() - started) / 1_000_000);
         return context;

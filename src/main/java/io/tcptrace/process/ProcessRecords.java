@@ -24,6 +24,7 @@ public final class ProcessRecords {
     static final int EXIT_SIZE = 32;
 
     private final ProcessCache cache;
+    private final ExecHook hook;
     private final boolean cmdline;
     private final int cmdlineMaxBytes;
     private byte[] scratch = new byte[4096];
@@ -33,8 +34,15 @@ public final class ProcessRecords {
     private long exits;
     private long argsUnknown;
 
-    public ProcessRecords(ProcessCache cache, ProcessSettings settings) {
+    /** Told of every exec (pid, uid, cgroup id), to warm the other caches before the process's connections arrive. */
+    @FunctionalInterface
+    public interface ExecHook {
+        void onExec(int pid, int uid, long cgroupId);
+    }
+
+    public ProcessRecords(ProcessCache cache, ProcessSettings settings, ExecHook hook) {
         this.cache = cache;
+        this.hook = hook;
         this.cmdline = settings.cmdline();
         this.cmdlineMaxBytes = settings.cmdlineMaxBytes();
     }
@@ -95,6 +103,7 @@ public final class ProcessRecords {
         // A relative or cut path (execve("./x")) is completed from /proc/PID/exe while the process lives.
         boolean pathIncomplete = path == null || path.charAt(0) != '/';
         cache.exec(pid, path, args, comm, (cmdline && unknown) || pathIncomplete);
+        hook.onExec(pid, b.getInt(off + 32), b.getLong(off + 24));
     }
 
     private void fork(ByteBuffer b, int off, int length) {

@@ -29,9 +29,9 @@ public record ProcessSettings(boolean cmdline, int cmdlineMaxBytes, int pathMaxB
         require(cgroupRescanMillis >= 0, "cgroup rescan interval", cgroupRescanMillis, "0 or more milliseconds");
     }
 
-    /** Command lines on, 1024 bytes, 65,536 processes, 2 ms budget, 200 /proc reads/s, rescans 1/s. */
+    /** Command lines on, 1024 bytes, 65,536 processes, 5 ms budget, 200 /proc reads/s, cgroup walks 10 ms apart. */
     public static ProcessSettings defaults() {
-        return new ProcessSettings(true, 1024, 512, 65536, 16384, 4096, 2, 200, 1000);
+        return new ProcessSettings(true, 1024, 512, 65536, 16384, 4096, 5, 200, 10);
     }
 
     public ProcessSettings withCmdline(boolean on, int maxBytes) {
@@ -42,6 +42,11 @@ public record ProcessSettings(boolean cmdline, int cmdlineMaxBytes, int pathMaxB
     public ProcessSettings withProcessCacheMax(int max) {
         return new ProcessSettings(cmdline, cmdlineMaxBytes, pathMaxBytes, max, cgroupCacheMax, userCacheMax,
                 budgetMillis, procReadsPerSecond, cgroupRescanMillis);
+    }
+
+    public ProcessSettings withBudgetMillis(int millis) {
+        return new ProcessSettings(cmdline, cmdlineMaxBytes, pathMaxBytes, processCacheMax, cgroupCacheMax,
+                userCacheMax, millis, procReadsPerSecond, cgroupRescanMillis);
     }
 
     private static void require(boolean ok, String what, int value, String range) {

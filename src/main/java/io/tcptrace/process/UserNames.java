@@ -58,6 +58,28 @@ public final class UserNames {
         return wait.call(() -> load(uid));
     }
 
+    /** Looks {@code uid} up on the loader thread without waiting, unless it is known or under way. */
+    public void prefetch(int uid) {
+        synchronized (this) {
+            Entry e = names.get(uid);
+            if ((e != null && System.nanoTime() - e.expires < 0) || !loading.add(uid)) {
+                return;
+            }
+        }
+        wait.submit(() -> load(uid));
+    }
+
+    /**
+     * Looks {@code uid} up now, without a budget: at start, so that loading libc's NSS modules
+     * (tens of milliseconds the first time) does not cost the first events their user names.
+     */
+    public String warm(int uid) {
+        synchronized (this) {
+            loading.add(uid);
+        }
+        return load(uid);
+    }
+
     private String load(int uid) {
         String name = null;
         try {
