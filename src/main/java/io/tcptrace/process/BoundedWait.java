@@ -28,11 +28,17 @@ final class BoundedWait {
 
     /** The lookup's result, or null when it failed or did not finish within the budget. */
     <T> T call(Callable<T> lookup) {
+        return call(lookup, () -> { });
+    }
+
+    /** As {@link #call(Callable)}; {@code ifRejected} runs when the loader refused the lookup (it never ran). */
+    <T> T call(Callable<T> lookup, Runnable ifRejected) {
         FutureTask<T> task = new FutureTask<>(lookup);
         try {
             loader.execute(task);
         } catch (RejectedExecutionException e) {
             rejected.incrementAndGet();
+            ifRejected.run();
             return null;
         }
         try {
@@ -49,11 +55,12 @@ final class BoundedWait {
     }
 
     /** Runs {@code lookup} on the loader without waiting for it (to warm a cache ahead of need). */
-    void submit(Runnable lookup) {
+    void submit(Runnable lookup, Runnable ifRejected) {
         try {
             loader.execute(lookup);
         } catch (RejectedExecutionException e) {
             rejected.incrementAndGet();
+            ifRejected.run();
         }
     }
 

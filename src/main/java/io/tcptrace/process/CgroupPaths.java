@@ -157,7 +157,7 @@ public final class CgroupPaths {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();   // the loader is stopping
             }
-        });
+        }, () -> { });
     }
 
     private CgroupPath resolve(long id, int pid, long asked) throws InterruptedException {

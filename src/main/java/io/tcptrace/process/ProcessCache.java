@@ -35,7 +35,10 @@ public final class ProcessCache {
     private long procLoaded;
     private long procSkipped;
 
-    /** Counters since start. {@code procSkipped}: misses for which /proc was not read (rate limit, or a read in flight). */
+    /**
+     * Counters since start. {@code procSkipped}: misses for which /proc was not read (over the
+     * rate, a read in flight, or known to be gone).
+     */
     public record Stats(long hits, long misses, long evictions, long procLoaded, long procSkipped, int size) {
     }
 
@@ -91,7 +94,11 @@ public final class ProcessCache {
             }
             loading.add(pid);
         }
-        return wait.call(() -> load(pid));
+        return wait.call(() -> load(pid), () -> doneLoading(pid));
+    }
+
+    private synchronized void doneLoading(int pid) {
+        loading.remove(pid);
     }
 
     private ProcessInfo load(int pid) {
@@ -134,13 +141,14 @@ public final class ProcessCache {
                     ProcessInfo.Source.EXEC)));
         }
         if (ppid == 0 || completeFromProc) {
-            completeLater(pid);   // outside the lock: the loader needs it
+            completeLater(pid);
         }
     }
 
     /**
      * An exec whose fork happened before the tracer started, or whose arguments the kernel could
-     * not keep: complete parent and command line from /proc (rate-limited, on the loader thread).
+     * not keep: complete parent and command line from /proc (rate-limited, on the loader thread,
+     * without waiting for it).
      */
     private void completeLater(int pid) {
         if (!procReads.tryAcquire()) {
@@ -149,13 +157,13 @@ public final class ProcessCache {
             }
             return;
         }
-        wait.call(() -> {
+        // no waiting: the reader thread goes on, the entry is completed when /proc answers
+        wait.submit(() -> {
             ProcessInfo proc = procFs.read(pid);
             if (proc != null) {
                 complete(pid, proc);
             }
-            return null;
-        });
+        }, () -> { });
     }
 
     private synchronized void complete(int pid, ProcessInfo proc) {
@@ -167,7 +175,8 @@ public final class ProcessCache {
         procLoaded++;
         boolean pathFromProc = proc.path() != null && (i.path() == null || i.path().charAt(0) != '/');
         ProcessInfo merged = new ProcessInfo(pid, pathFromProc ? proc.path() : i.path(),
-                i.cmdline() != null ? i.cmdline() : proc.cmdline(), i.name(), i.parentPid() != 0 ? i.parentPid() : proc.parentPid(),
+                i.cmdline() != null ? i.cmdline() : proc.cmdline(), i.name(),
+                i.parentPid() != 0 ? i.parentPid() : proc.parentPid(),
                 i.parentName() != null ? i.parentName() : proc.parentName(), ProcessInfo.Source.EXEC);
         Entry replaced = new Entry(merged);
         replaced.exited = e.exited;

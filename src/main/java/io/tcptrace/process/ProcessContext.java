@@ -54,7 +54,8 @@ public final class ProcessContext implements AutoCloseable {
         this.processes = new ProcessCache(settings.processCacheMax(),
                 new ProcFs(proc, settings.cmdline(), settings.cmdlineMaxBytes()), wait,
                 new RateLimit(settings.procReadsPerSecond()));
-        this.cgroups = new CgroupPaths(cgroupMount, proc, settings.cgroupCacheMax(), settings.cgroupRescanMillis(), wait);
+        this.cgroups = new CgroupPaths(cgroupMount, proc, settings.cgroupCacheMax(), settings.cgroupRescanMillis(),
+                wait);
         this.users = new UserNames(settings.userCacheMax(), wait);
         this.records = new ProcessRecords(processes, settings, (pid, uid, cgroupId) -> {
             cgroups.prefetch(cgroupId, pid);

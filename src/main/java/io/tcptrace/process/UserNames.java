@@ -55,7 +55,7 @@ public final class UserNames {
                 return e == null ? null : e.name;   // a lookup is under way: keep the old answer
             }
         }
-        return wait.call(() -> load(uid));
+        return wait.call(() -> load(uid), () -> doneLoading(uid));
     }
 
     /** Looks {@code uid} up on the loader thread without waiting, unless it is known or under way. */
@@ -66,7 +66,7 @@ public final class UserNames {
                 return;
             }
         }
-        wait.submit(() -> load(uid));
+        wait.submit(() -> load(uid), () -> doneLoading(uid));
     }
 
     /**
@@ -78,6 +78,10 @@ public final class UserNames {
             loading.add(uid);
         }
         return load(uid);
+    }
+
+    private synchronized void doneLoading(int uid) {
+        loading.remove(uid);
     }
 
     private String load(int uid) {

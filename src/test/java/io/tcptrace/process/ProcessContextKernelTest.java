@@ -125,7 +125,7 @@ class ProcessContextKernelTest {
             ProcessInfo p = fresh.processes().get(run.pid());
             assertNotNull(p, "the running program was not read from /proc at start");
             assertEquals(ProcessInfo.Source.PROC, p.source());
-            ProcessContext.Fields f = fresh.of(run.pid(), 0, KernelTestSupport.cgroupId());
+            ProcessContext.Fields f = fresh.of(run.pid(), 0, 1);
             assertEquals(program.binary.toString(), f.processPath());
             assertEquals(program.binary + " --wait " + arg, f.process());
             assertEquals(ProcessHandle.current().pid(), f.parentProcessId());
@@ -213,8 +213,26 @@ class ProcessContextKernelTest {
         assertTrue(kernel.pollUntil(() -> context.processes().hasExited(r.pid())));
         ProcessRecords.Counts after = context.stats().records();
         // the sh and its child are two forks; other processes on the host may add a few, but not 50
-        assertTrue(after.forks() - before.forks() < 40, "threads must not make fork records: " + before + " -> " + after);
+        assertTrue(after.forks() - before.forks() < 40,
+                "threads must not make fork records: " + before + " -> " + after);
         assertEquals(0, after.malformed());
+    }
+
+    @Test
+    void commandLineCutInTheKernelToCmdlineMaxBytes() throws Exception {
+        ProcessSettings cut = ProcessSettings.defaults().withCmdline(true, 64).withBudgetMillis(200);
+        try (ProcessKernel k = new ProcessKernel(cut, 64);
+                ProcessContext c = new ProcessContext(cut, ProcessContext.defaultLoader(), true, Path.of("/proc"),
+                        mount)) {
+            k.decoders.add(c.records());
+            String arg = "long-" + "x".repeat(200);
+            TestProgram.Run r = TestProgram.sh(program.binary + " " + arg + " second; true");
+            r.process().waitFor();
+            assertTrue(k.pollUntil(() -> c.processes().hasExited(r.pid())));
+            String full = program.binary + " " + arg + " second";
+            assertEquals(full.substring(0, 64), c.of(r.pid(), 0, 1).process());
+            assertEquals(ProcessRecords.EXEC_ARGS_TRUNCATED, k.execs.get(r.pid()).flags(), "flagged as cut");
+        }
     }
 
     @Test
@@ -232,7 +250,7 @@ class ProcessContextKernelTest {
             }
             long lost = one.counter(ProcessProbes.COUNTER_LOST_PROCESS);
             assertTrue(lost > 0, "a full ring buffer must be counted");
-            one.pollUntil(() -> false == true);
+            one.pollUntil(() -> false);   // read whatever fit
             int seen = 0;
             for (int pid : pids) {
                 if (one.execs.containsKey(pid)) {
