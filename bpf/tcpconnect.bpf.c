@@ -1,4 +1,5 @@
-// tcptrace kernel side: one event per active TCP open (connect), IPv4 and IPv6.
+// tcptrace kernel side: the life of every TCP connection, IPv4 and IPv6: connect (active open),
+// accept (passive open) and close (with duration and bytes), one record each.
 //
 // Compiled at run time by libbcc. The Java loader chooses the variant with -D flags:
 //   PROBE_TRACEPOINT or PROBE_KPROBE   attach mode (same event struct either way)
@@ -7,6 +8,10 @@
 //   FILTER_EXCLUDE_PIDS, FILTER_ONLY_PIDS, FILTER_UIDS, FILTER_DPORTS
 //                                      consult the matching map (filled from Java after load)
 //   FILTER_FAMILY=2|10                 only AF_INET or only AF_INET6
+//   EVENT_CONNECT, EVENT_ACCEPT, EVENT_CLOSE, CONN_MAX
+//                                      which records to write (tracepoint mode); connections tracked
+//   OFF_TCP_SOCK_BYTES_RECEIVED, OFF_TCP_SOCK_BYTES_ACKED
+//                                      struct tcp_sock offsets from the running kernel's BTF (close)
 //   PROCESS_EVENTS                     bpf/process.bpf.c, appended to this text, emits process records
 //
 // Filters run before anything is stored or written, so an event that would be dropped
@@ -26,6 +31,7 @@
 #define TCP_SYN_SENT_ 2
 #define TCP_SYN_RECV_ 3
 #define TCP_CLOSE_ 7
+#define TCP_LISTEN_ 10
 
 #define OUTCOME_UNKNOWN 0
 #define OUTCOME_ESTABLISHED 1
@@ -39,29 +45,59 @@
 #define COUNTER_LOST_BUFFER_FULL 0  // ring/perf buffer had no room: event lost
 #define COUNTER_LOST_UNTRACKED 1    // pending map full: connect seen but could not be completed
 #define COUNTER_FILTERED 2          // dropped on purpose by a kernel-side filter
-#define COUNTER_LOST_PROCESS 3      // process.bpf.c: ring buffer had no room for a process record
-#define COUNTER_LOST_PROCESS_ARGS 4 // process.bpf.c: exec_args map full, an exec's command line not kept
-#define COUNTER_COUNT 5
+#define COUNTER_LOST_CONN_FULL 3    // connection map full: an established connection's close cannot be reported
+#define COUNTER_LOST_PROCESS 4      // process.bpf.c: ring buffer had no room for a process record
+#define COUNTER_LOST_PROCESS_ARGS 5 // process.bpf.c: exec_args map full, an exec's command line not kept
+#define COUNTER_COUNT 6
 
-// Wire format shared with the Java decoder (ConnectEventDecoder): 96 bytes, little endian.
+// Record kinds: the first byte of every ring/perf buffer record.
+#define RECORD_CONNECT 1
+#define RECORD_ACCEPT 2
+#define RECORD_CLOSE 3
+
+// Wire format shared with the Java decoder (io.tcptrace.kernel.RecordDecoder), little endian.
+// Every offset the decoder reads is asserted below; RecordLayoutTest checks the two sides agree.
+// src/dst: the side that initiated the connection and the side that accepted it, for every kind.
 struct event_t {
-    u64 ts_ns;        // bpf_ktime_get_ns() when connect() began
-    u64 latency_ns;   // connect() start to outcome; 0 in kprobe mode
-    u64 cgroup_id;
-    u32 pid;          // tgid
+    u8 kind;          // RECORD_*
+    u8 outcome;       // connect: OUTCOME_*
+    u8 probe;         // PROBE_ID_*
+    u8 inbound;       // 1 when the remote side initiated (accept, and the close of such a connection)
+    u16 family;
+    u16 sport;        // initiator's port
+    u16 dport;        // acceptor's port
+    u16 reserved;
+    u32 pid;          // tgid of the process that opened or accepted the connection
     u32 tid;
     u32 uid;
-    u16 family;
-    u16 sport;
-    u16 dport;
-    u8 outcome;
-    u8 probe;
-    u8 saddr[16];
-    u8 daddr[16];
+    u64 ts_ns;        // bpf_ktime_get_ns(): connect() began / established / closed
+    u64 span_ns;      // connect: connect() to outcome (0 in kprobe mode); close: established to closed
+    u64 cgroup_id;
+    u64 bytes_in;     // close: bytes received
+    u64 bytes_out;    // close: bytes sent and acknowledged
+    u8 saddr[16];     // initiator's address
+    u8 daddr[16];     // acceptor's address
     char comm[16];
-    u32 reserved;
 };
-_Static_assert(sizeof(struct event_t) == 96, "event_t must match ConnectEventDecoder");
+_Static_assert(sizeof(struct event_t) == 112, "event_t size");
+_Static_assert(__builtin_offsetof(struct event_t, kind) == 0, "kind");
+_Static_assert(__builtin_offsetof(struct event_t, outcome) == 1, "outcome");
+_Static_assert(__builtin_offsetof(struct event_t, probe) == 2, "probe");
+_Static_assert(__builtin_offsetof(struct event_t, inbound) == 3, "inbound");
+_Static_assert(__builtin_offsetof(struct event_t, family) == 4, "family");
+_Static_assert(__builtin_offsetof(struct event_t, sport) == 6, "sport");
+_Static_assert(__builtin_offsetof(struct event_t, dport) == 8, "dport");
+_Static_assert(__builtin_offsetof(struct event_t, pid) == 12, "pid");
+_Static_assert(__builtin_offsetof(struct event_t, tid) == 16, "tid");
+_Static_assert(__builtin_offsetof(struct event_t, uid) == 20, "uid");
+_Static_assert(__builtin_offsetof(struct event_t, ts_ns) == 24, "ts_ns");
+_Static_assert(__builtin_offsetof(struct event_t, span_ns) == 32, "span_ns");
+_Static_assert(__builtin_offsetof(struct event_t, cgroup_id) == 40, "cgroup_id");
+_Static_assert(__builtin_offsetof(struct event_t, bytes_in) == 48, "bytes_in");
+_Static_assert(__builtin_offsetof(struct event_t, bytes_out) == 56, "bytes_out");
+_Static_assert(__builtin_offsetof(struct event_t, saddr) == 64, "saddr");
+_Static_assert(__builtin_offsetof(struct event_t, daddr) == 80, "daddr");
+_Static_assert(__builtin_offsetof(struct event_t, comm) == 96, "comm");
 
 BPF_PERCPU_ARRAY(counters, u64, COUNTER_COUNT);
 
@@ -174,16 +210,81 @@ struct pending_t {
     char comm[16];
 };
 
-// Keyed by socket address. A plain hash, not LRU: an LRU would evict silently,
-// whereas a failed insert here is counted as COUNTER_LOST_UNTRACKED.
+// Who owns a connection: the connecting task, or the owner of the listening socket.
+struct owner_t {
+    u64 cgroup_id;
+    u32 pid;
+    u32 tid;
+    u32 uid;
+    char comm[16];
+};
+
+// An established connection, kept until it closes.
+struct conn_t {
+    u64 established_ns;
+    struct owner_t owner;
+    u8 inbound;
+};
+
+// Keyed by socket address. Plain hashes, not LRU: an LRU would evict silently, whereas a failed
+// insert here is counted (COUNTER_LOST_UNTRACKED, COUNTER_LOST_CONN_FULL).
 BPF_HASH(pending, u64, struct pending_t, PENDING_MAX);
+#if defined(EVENT_ACCEPT) || defined(EVENT_CLOSE)
+BPF_HASH(conns, u64, struct conn_t, CONN_MAX);
+// Listening sockets by local port, learnt when listen() moves them to LISTEN in the owner's task.
+BPF_HASH(listeners, u16, struct owner_t, 4096);
+#endif
+
+// src is the initiator: the local side of an outbound connection, the remote side of an inbound one.
+// A macro because `args` is the tracepoint's own struct, which bcc defines at the probe.
+#define FILL_ADDRESSES(e, args, inbound)                                             \
+    do {                                                                             \
+        (e)->family = (args)->family;                                                \
+        (e)->sport = (inbound) ? (args)->dport : (args)->sport;                      \
+        (e)->dport = (inbound) ? (args)->sport : (args)->dport;                      \
+        if ((args)->family == AF_INET_) {                                            \
+            __builtin_memcpy((inbound) ? (e)->daddr : (e)->saddr, (args)->saddr, 4); \
+            __builtin_memcpy((inbound) ? (e)->saddr : (e)->daddr, (args)->daddr, 4); \
+        } else {                                                                     \
+            __builtin_memcpy((inbound) ? (e)->daddr : (e)->saddr, (args)->saddr_v6, 16); \
+            __builtin_memcpy((inbound) ? (e)->saddr : (e)->daddr, (args)->daddr_v6, 16); \
+            unmap_v4(e);                                                             \
+        }                                                                            \
+    } while (0)
+
+static __always_inline void fill_owner(struct event_t *e, struct owner_t *o) {
+    e->cgroup_id = o->cgroup_id;
+    e->pid = o->pid;
+    e->tid = o->tid;
+    e->uid = o->uid;
+    __builtin_memcpy(&e->comm, o->comm, sizeof(e->comm));
+}
+
+static __always_inline void current_owner(struct owner_t *o) {
+    u64 id = bpf_get_current_pid_tgid();
+    o->pid = id >> 32;
+    o->tid = (u32)id;
+    o->uid = bpf_get_current_uid_gid();
+    o->cgroup_id = bpf_get_current_cgroup_id();
+    bpf_get_current_comm(&o->comm, sizeof(o->comm));
+}
+
+#ifdef EVENT_CLOSE
+static __always_inline u64 read_u64(u64 sk, u64 offset) {
+    u64 v = 0;
+    bpf_probe_read_kernel(&v, sizeof(v), (void *)(sk + offset));
+    return v;
+}
+#endif
 
 TRACEPOINT_PROBE(sock, inet_sock_set_state) {
     if (args->protocol != IPPROTO_TCP_)
         return 0;
     u64 sk = (u64)args->skaddr;
+    int oldstate = args->oldstate;
+    int newstate = args->newstate;
 
-    if (args->oldstate == TCP_CLOSE_ && args->newstate == TCP_SYN_SENT_) {
+    if (oldstate == TCP_CLOSE_ && newstate == TCP_SYN_SENT_) {
         // Active open, in the connecting task: pid, uid and comm are right here,
         // but the source port is not chosen yet.
         u64 id = bpf_get_current_pid_tgid();
@@ -208,7 +309,81 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state) {
         return 0;
     }
 
-    if (args->oldstate != TCP_SYN_SENT_)
+#if defined(EVENT_ACCEPT) || defined(EVENT_CLOSE)
+    if (newstate == TCP_LISTEN_) {
+        // listen(), in the owner's task: remember who owns the port.
+        struct owner_t o = {};
+        current_owner(&o);
+        u16 port = args->sport;
+        listeners.update(&port, &o);
+        return 0;
+    }
+    if (oldstate == TCP_LISTEN_) {
+        u16 port = args->sport;
+        listeners.delete(&port);
+        return 0;
+    }
+
+    if (oldstate == TCP_SYN_RECV_ && newstate == TCP_ESTABLISHED_) {
+        // Passive open completed (softirq: the current task is unrelated). The listener's
+        // owner is the process that will accept it.
+        u16 port = args->sport;
+        struct owner_t unknown = {};
+        struct owner_t *o = listeners.lookup(&port);
+        if (!o)
+            o = &unknown;
+        u16 family = args->family;
+        if (family == AF_INET6_ && is_v4_mapped(args->daddr_v6))
+            family = AF_INET_;
+        if (filtered_out(o->pid, o->uid, family, port, true)) {
+            count(COUNTER_FILTERED);
+            return 0;
+        }
+        u64 now = bpf_ktime_get_ns();
+#ifdef EVENT_CLOSE
+        struct conn_t c = {};
+        c.established_ns = now;
+        c.owner = *o;
+        c.inbound = 1;
+        if (conns.update(&sk, &c) != 0)
+            count(COUNTER_LOST_CONN_FULL);
+#endif
+#ifdef EVENT_ACCEPT
+        struct event_t e = {};
+        e.kind = RECORD_ACCEPT;
+        e.probe = PROBE_ID_TRACEPOINT;
+        e.inbound = 1;
+        e.ts_ns = now;
+        fill_owner(&e, o);
+        FILL_ADDRESSES(&e, args, 1);
+        submit(args, &e);
+#endif
+        return 0;
+    }
+
+#ifdef EVENT_CLOSE
+    if (newstate == TCP_CLOSE_ && oldstate != TCP_SYN_SENT_) {
+        struct conn_t *c = conns.lookup(&sk);
+        if (!c)
+            return 0;   // never established, filtered, or established before we attached
+        struct event_t e = {};
+        e.kind = RECORD_CLOSE;
+        e.probe = PROBE_ID_TRACEPOINT;
+        e.inbound = c->inbound;
+        e.ts_ns = bpf_ktime_get_ns();
+        e.span_ns = e.ts_ns - c->established_ns;
+        fill_owner(&e, &c->owner);
+        e.bytes_in = read_u64(sk, OFF_TCP_SOCK_BYTES_RECEIVED);
+        e.bytes_out = read_u64(sk, OFF_TCP_SOCK_BYTES_ACKED);
+        FILL_ADDRESSES(&e, args, c->inbound);
+        conns.delete(&sk);
+        submit(args, &e);
+        return 0;
+    }
+#endif
+#endif // EVENT_ACCEPT || EVENT_CLOSE
+
+    if (oldstate != TCP_SYN_SENT_)
         return 0;
 
     // Leaving SYN_SENT (often in softirq, where the current task is unrelated):
@@ -217,32 +392,38 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state) {
     if (!p)
         return 0;   // filtered at open, or opened before we attached
     struct event_t e = {};
+    e.kind = RECORD_CONNECT;
     e.ts_ns = p->ts_ns;
-    e.latency_ns = bpf_ktime_get_ns() - p->ts_ns;
+    e.span_ns = bpf_ktime_get_ns() - p->ts_ns;
     e.cgroup_id = p->cgroup_id;
     e.pid = p->pid;
     e.tid = p->tid;
     e.uid = p->uid;
     __builtin_memcpy(&e.comm, p->comm, sizeof(e.comm));
-    if (args->newstate == TCP_ESTABLISHED_ || args->newstate == TCP_SYN_RECV_)
+    bool established = newstate == TCP_ESTABLISHED_ || newstate == TCP_SYN_RECV_;
+    if (established)
         e.outcome = OUTCOME_ESTABLISHED;
     else
         e.outcome = p->reset ? OUTCOME_REFUSED : OUTCOME_FAILED;
-    pending.delete(&sk);
-
-    e.probe = PROBE_ID_TRACEPOINT;
-    e.family = args->family;
-    e.sport = args->sport;
-    e.dport = args->dport;
-    if (args->family == AF_INET_) {
-        __builtin_memcpy(&e.saddr, args->saddr, 4);
-        __builtin_memcpy(&e.daddr, args->daddr, 4);
-    } else {
-        __builtin_memcpy(&e.saddr, args->saddr_v6, 16);
-        __builtin_memcpy(&e.daddr, args->daddr_v6, 16);
-        unmap_v4(&e);
+#ifdef EVENT_CLOSE
+    if (established) {
+        struct conn_t c = {};
+        c.established_ns = e.ts_ns + e.span_ns;
+        c.owner.cgroup_id = p->cgroup_id;
+        c.owner.pid = p->pid;
+        c.owner.tid = p->tid;
+        c.owner.uid = p->uid;
+        __builtin_memcpy(&c.owner.comm, p->comm, sizeof(c.owner.comm));
+        if (conns.update(&sk, &c) != 0)
+            count(COUNTER_LOST_CONN_FULL);
     }
+#endif
+    pending.delete(&sk);
+#ifdef EVENT_CONNECT
+    e.probe = PROBE_ID_TRACEPOINT;
+    FILL_ADDRESSES(&e, args, 0);
     submit(args, &e);
+#endif
     return 0;
 }
 
@@ -296,6 +477,7 @@ int kprobe_connect_return(struct pt_regs *ctx) {
         return 0;   // connect() failed before sending a SYN: no connection attempt
 
     struct event_t e = {};
+    e.kind = RECORD_CONNECT;
     e.ts_ns = ts;
     e.pid = id >> 32;
     e.tid = tid;

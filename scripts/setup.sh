@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what tcptrace needs on Debian 12 / Ubuntu, as root. Idempotent: a second run changes nothing.
 #   JDK 17+, Maven (to fetch the project's own Maven 3.9.12 by its coordinates), libbcc (libbpfcc),
-#   kernel headers (the running kernel's, else the distribution's generic ones), and a mounted tracefs.
+#   kernel headers (the running kernel's, else the distribution's generic ones), bpftool (tests), and a mounted tracefs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,6 +26,8 @@ command -v mvn >/dev/null || missing+=(maven)
 have_pkg libbpfcc || missing+=(libbpfcc)
 command -v gcc >/dev/null || missing+=(gcc libc6-dev)   # the load generator of the benchmark and its test
 command -v bash >/dev/null || missing+=(bash)
+# The tests check the struct offsets read from kernel BTF against bpftool's reading of it.
+command -v bpftool >/dev/null || [ -x /usr/sbin/bpftool ] || missing+=(bpftool)
 
 release=$(uname -r)
 headers=""

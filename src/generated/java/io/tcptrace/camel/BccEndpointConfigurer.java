@@ -23,39 +23,41 @@ public class BccEndpointConfigurer extends PropertyConfigurerSupport implements 
     public boolean configure(CamelContext camelContext, Object obj, String name, Object value, boolean ignoreCase) {
         BccEndpoint target = (BccEndpoint) obj;
         switch (ignoreCase ? name.toLowerCase() : name) {
+        case "boostpriority":
+        case "boostPriority": target.getConfiguration().setBoostPriority(property(camelContext, boolean.class, value)); return true;
         case "bpfsource":
-        case "bpfSource": target.setBpfSource(property(camelContext, java.lang.String.class, value)); return true;
+        case "bpfSource": target.getConfiguration().setBpfSource(property(camelContext, java.lang.String.class, value)); return true;
         case "bridgeerrorhandler":
         case "bridgeErrorHandler": target.setBridgeErrorHandler(property(camelContext, boolean.class, value)); return true;
         case "bufferpages":
-        case "bufferPages": target.setBufferPages(property(camelContext, int.class, value)); return true;
+        case "bufferPages": target.getConfiguration().setBufferPages(property(camelContext, int.class, value)); return true;
         case "cachedir":
-        case "cacheDir": target.setCacheDir(property(camelContext, java.lang.String.class, value)); return true;
+        case "cacheDir": target.getConfiguration().setCacheDir(property(camelContext, java.lang.String.class, value)); return true;
         case "destports":
-        case "destPorts": target.setDestPorts(property(camelContext, java.lang.String.class, value)); return true;
+        case "destPorts": target.getConfiguration().setDestPorts(property(camelContext, java.lang.String.class, value)); return true;
         case "exceptionhandler":
         case "exceptionHandler": target.setExceptionHandler(property(camelContext, org.apache.camel.spi.ExceptionHandler.class, value)); return true;
         case "exchangepattern":
         case "exchangePattern": target.setExchangePattern(property(camelContext, org.apache.camel.ExchangePattern.class, value)); return true;
         case "excludeownpid":
-        case "excludeOwnPid": target.setExcludeOwnPid(property(camelContext, boolean.class, value)); return true;
+        case "excludeOwnPid": target.getConfiguration().setExcludeOwnPid(property(camelContext, boolean.class, value)); return true;
         case "excludepids":
-        case "excludePids": target.setExcludePids(property(camelContext, java.lang.String.class, value)); return true;
+        case "excludePids": target.getConfiguration().setExcludePids(property(camelContext, java.lang.String.class, value)); return true;
         case "hostname":
-        case "hostName": target.setHostName(property(camelContext, java.lang.String.class, value)); return true;
+        case "hostName": target.getConfiguration().setHostName(property(camelContext, java.lang.String.class, value)); return true;
         case "ipversion":
-        case "ipVersion": target.setIpVersion(property(camelContext, java.lang.String.class, value)); return true;
+        case "ipVersion": target.getConfiguration().setIpVersion(property(camelContext, java.lang.String.class, value)); return true;
         case "lostwarninterval":
-        case "lostWarnInterval": target.setLostWarnInterval(property(camelContext, long.class, value)); return true;
+        case "lostWarnInterval": target.getConfiguration().setLostWarnInterval(property(camelContext, long.class, value)); return true;
         case "onlypids":
-        case "onlyPids": target.setOnlyPids(property(camelContext, java.lang.String.class, value)); return true;
+        case "onlyPids": target.getConfiguration().setOnlyPids(property(camelContext, java.lang.String.class, value)); return true;
         case "pendingmax":
-        case "pendingMax": target.setPendingMax(property(camelContext, int.class, value)); return true;
+        case "pendingMax": target.getConfiguration().setPendingMax(property(camelContext, int.class, value)); return true;
         case "polltimeout":
-        case "pollTimeout": target.setPollTimeout(property(camelContext, int.class, value)); return true;
-        case "probe": target.setProbe(property(camelContext, java.lang.String.class, value)); return true;
-        case "transport": target.setTransport(property(camelContext, java.lang.String.class, value)); return true;
-        case "uids": target.setUids(property(camelContext, java.lang.String.class, value)); return true;
+        case "pollTimeout": target.getConfiguration().setPollTimeout(property(camelContext, int.class, value)); return true;
+        case "probe": target.getConfiguration().setProbe(property(camelContext, java.lang.String.class, value)); return true;
+        case "transport": target.getConfiguration().setTransport(property(camelContext, java.lang.String.class, value)); return true;
+        case "uids": target.getConfiguration().setUids(property(camelContext, java.lang.String.class, value)); return true;
         default: return false;
         }
     }
@@ -63,6 +65,8 @@ public class BccEndpointConfigurer extends PropertyConfigurerSupport implements 
     @Override
     public Class<?> getOptionType(String name, boolean ignoreCase) {
         switch (ignoreCase ? name.toLowerCase() : name) {
+        case "boostpriority":
+        case "boostPriority": return boolean.class;
         case "bpfsource":
         case "bpfSource": return java.lang.String.class;
         case "bridgeerrorhandler":
@@ -104,39 +108,41 @@ public class BccEndpointConfigurer extends PropertyConfigurerSupport implements 
     public Object getOptionValue(Object obj, String name, boolean ignoreCase) {
         BccEndpoint target = (BccEndpoint) obj;
         switch (ignoreCase ? name.toLowerCase() : name) {
+        case "boostpriority":
+        case "boostPriority": return target.getConfiguration().isBoostPriority();
         case "bpfsource":
-        case "bpfSource": return target.getBpfSource();
+        case "bpfSource": return target.getConfiguration().getBpfSource();
         case "bridgeerrorhandler":
         case "bridgeErrorHandler": return target.isBridgeErrorHandler();
         case "bufferpages":
-        case "bufferPages": return target.getBufferPages();
+        case "bufferPages": return target.getConfiguration().getBufferPages();
         case "cachedir":
-        case "cacheDir": return target.getCacheDir();
+        case "cacheDir": return target.getConfiguration().getCacheDir();
         case "destports":
-        case "destPorts": return target.getDestPorts();
+        case "destPorts": return target.getConfiguration().getDestPorts();
         case "exceptionhandler":
         case "exceptionHandler": return target.getExceptionHandler();
         case "exchangepattern":
         case "exchangePattern": return target.getExchangePattern();
         case "excludeownpid":
-        case "excludeOwnPid": return target.isExcludeOwnPid();
+        case "excludeOwnPid": return target.getConfiguration().isExcludeOwnPid();
         case "excludepids":
-        case "excludePids": return target.getExcludePids();
+        case "excludePids": return target.getConfiguration().getExcludePids();
         case "hostname":
-        case "hostName": return target.getHostName();
+        case "hostName": return target.getConfiguration().getHostName();
         case "ipversion":
-        case "ipVersion": return target.getIpVersion();
+        case "ipVersion": return target.getConfiguration().getIpVersion();
         case "lostwarninterval":
-        case "lostWarnInterval": return target.getLostWarnInterval();
+        case "lostWarnInterval": return target.getConfiguration().getLostWarnInterval();
         case "onlypids":
-        case "onlyPids": return target.getOnlyPids();
+        case "onlyPids": return target.getConfiguration().getOnlyPids();
         case "pendingmax":
-        case "pendingMax": return target.getPendingMax();
+        case "pendingMax": return target.getConfiguration().getPendingMax();
         case "polltimeout":
-        case "pollTimeout": return target.getPollTimeout();
-        case "probe": return target.getProbe();
-        case "transport": return target.getTransport();
-        case "uids": return target.getUids();
+        case "pollTimeout": return target.getConfiguration().getPollTimeout();
+        case "probe": return target.getConfiguration().getProbe();
+        case "transport": return target.getConfiguration().getTransport();
+        case "uids": return target.getConfiguration().getUids();
         default: return null;
         }
     }

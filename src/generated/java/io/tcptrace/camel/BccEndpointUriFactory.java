@@ -23,7 +23,8 @@ public class BccEndpointUriFactory extends org.apache.camel.support.component.En
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(19);
+        Set<String> props = new HashSet<>(20);
+        props.add("boostPriority");
         props.add("bpfSource");
         props.add("bridgeErrorHandler");
         props.add("bufferPages");

@@ -1,7 +1,7 @@
 package io.tcptrace.app;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.tcptrace.camel.BccEndpoint;
+import io.tcptrace.camel.BccConsumer;
 import io.tcptrace.ops.TcptraceHealth;
 import io.tcptrace.ops.TcptraceMetrics;
 import org.apache.camel.CamelContext;
@@ -16,7 +16,7 @@ final class Operations {
     }
 
     static void start(CamelContext context) {
-        BccEndpoint source = (BccEndpoint) context.getRoute("tcp-connect").getEndpoint();
+        BccConsumer source = (BccConsumer) context.getRoute("tcp-connect").getConsumer();
         long sinkFailureSeconds = Long.parseLong(
                 context.getPropertiesComponent().resolveProperty("tcptrace.health.sink-failure-seconds").orElse("300"));
         TcptraceHealth.register(context, source, sinkFailureSeconds);

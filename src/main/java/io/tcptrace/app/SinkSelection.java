@@ -49,6 +49,14 @@ public record SinkSelection(List<String> names, List<Path> routeFiles) {
         return String.join(",", names.stream().map(n -> "direct:sink-" + n).toList());
     }
 
+    /**
+     * Where the source route sends each event: straight to the sink when there is one (no copy,
+     * no recipient list per event), else to the {@code sinks} route that hands a copy to each.
+     */
+    public String sourceRouteTarget() {
+        return names.size() == 1 ? "direct:sink-" + names.get(0) : "direct:sinks";
+    }
+
     /** Camel's routes-include-pattern for exactly these files. */
     public String includePattern() {
         return String.join(",", routeFiles.stream().map(p -> "file:" + p).toList());

@@ -48,6 +48,7 @@ public final class TcptraceMain {
         Main main = new Main();
         main.addInitialProperty("tcptrace.self-pid", Long.toString(ProcessHandle.current().pid()));
         main.addInitialProperty("tcptrace.sink-uris", sinks.endpointUris());
+        main.addInitialProperty("tcptrace.sink-uri", sinks.sourceRouteTarget());
         main.configure().withRoutesIncludePattern(sinks.includePattern());
         // camel-main does not map CAMEL_MANAGEMENT_* / CAMEL_METRICS_* environment variables to its
         // settings by itself; do it, so every setting really is overridable from the environment.
@@ -59,12 +60,11 @@ public final class TcptraceMain {
                 }
             }
         }
-        main.bind("drops", new DropCounter());
         main.addMainListener(new MainListenerSupport() {
             @Override
             public void afterStart(BaseMainSupport m) {
                 Operations.start(m.getCamelContext());
-                LOG.info("tcptrace ready: tracing TCP connects to sinks {}", sinks.names());
+                LOG.info("tcptrace ready: tracing TCP connections to sinks {}", sinks.names());
             }
 
             @Override

@@ -13,12 +13,19 @@ public final class BpfMap {
     private final int fd;
     private final int keySize;
     private final int valueSize;
+    private final long maxEntries;
 
-    BpfMap(String name, int fd, int keySize, int valueSize) {
+    BpfMap(String name, int fd, int keySize, int valueSize, long maxEntries) {
         this.name = name;
         this.fd = fd;
         this.keySize = keySize;
         this.valueSize = valueSize;
+        this.maxEntries = maxEntries;
+    }
+
+    /** The map's max_entries; for a ring buffer, its data area in bytes. */
+    public long maxEntries() {
+        return maxEntries;
     }
 
     public String name() {

@@ -139,7 +139,7 @@ public final class BpfModule implements AutoCloseable {
             throw new BccException("BPF program has no map '" + name + "'");
         }
         return new BpfMap(name, fd, (int) LibBcc.bpf_table_key_size(module, name),
-                (int) LibBcc.bpf_table_leaf_size(module, name));
+                (int) LibBcc.bpf_table_leaf_size(module, name), LibBcc.bpf_table_max_entries(module, name));
     }
 
     /** Detaches, unloads the programs and frees the module (which closes its map fds). Idempotent. */

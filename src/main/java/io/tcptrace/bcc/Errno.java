@@ -4,6 +4,7 @@ package io.tcptrace.bcc;
 final class Errno {
     static final int EPERM = 1;
     static final int ENOENT = 2;
+    static final int EINTR = 4;
     static final int EACCES = 13;
     static final int EINVAL = 22;
     static final int ENOSPC = 28;

@@ -2,20 +2,18 @@ package io.tcptrace.bcc;
 
 /**
  * A kernel-to-user event stream (ring buffer or perf buffer). Not thread-safe: one poll thread
- * owns it. Records go to the {@link RecordHandler} given at creation.
+ * owns it. Records go to the {@link RecordHandler} given at creation, on the poll thread.
  */
 public interface EventReader extends AutoCloseable {
-    /** Waits up to {@code timeoutMs} for records and hands every available one to the handler. */
-    void poll(int timeoutMs);
+    /**
+     * Waits up to {@code timeoutMs} when nothing is available, then hands up to
+     * {@code maxRecords} available records to the handler (a perf buffer may hand more: libbcc
+     * reads each CPU's buffer whole). Returns how many it handed on.
+     */
+    int poll(int timeoutMs, int maxRecords);
 
-    /** Hands every record already in the buffer to the handler, without waiting. */
-    void drain();
-
-    /** Records the kernel itself reported as overwritten (perf buffers only; the ring buffer reports none). */
-    long kernelReportedLost();
-
-    /** Exceptions the handler threw; the callback swallowed them so none crossed into native code. */
-    long handlerFailures();
+    /** How full the buffer is, 0 to 1; 0 where the transport cannot tell (perf). */
+    double fill();
 
     @Override
     void close();

@@ -57,11 +57,6 @@ final class LibBcc {
         void invoke(Pointer cookie, long lost);
     }
 
-    /** ring_buffer_sample_fn: one ring buffer record; a negative return stops this poll. */
-    public interface RingSampleCallback extends Callback {
-        int invoke(Pointer ctx, Pointer data, long size);
-    }
-
     // bcc_common.h
     static native Pointer bpf_module_create_c_from_string(String text, int flags, StringArray cflags, int ncflags,
             boolean allowRlimit, String devName);
@@ -81,6 +76,8 @@ final class LibBcc {
     static native long bpf_table_key_size(Pointer module, String name);
 
     static native long bpf_table_leaf_size(Pointer module, String name);
+
+    static native long bpf_table_max_entries(Pointer module, String name);
 
     static native int bcc_func_load(Pointer module, int progType, String name, Pointer insns, int progLen,
             String license, int kernVersion, int logLevel, Pointer logBuf, int logBufSize, String devName,
@@ -102,14 +99,6 @@ final class LibBcc {
 
     static native Pointer bpf_open_perf_buffer(PerfRawCallback rawCb, PerfLostCallback lostCb, Pointer cookie,
             int pid, int cpu, int pageCnt);
-
-    static native Pointer bpf_new_ringbuf(int mapFd, RingSampleCallback sampleCb, Pointer ctx);
-
-    static native void bpf_free_ringbuf(Pointer ringBuffer);
-
-    static native int bpf_poll_ringbuf(Pointer ringBuffer, int timeoutMs);
-
-    static native int bpf_consume_ringbuf(Pointer ringBuffer);
 
     // perf_reader.h
     static native int perf_reader_poll(int numReaders, Pointer readers, int timeoutMs);

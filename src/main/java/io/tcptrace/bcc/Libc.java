@@ -3,8 +3,12 @@ package io.tcptrace.bcc;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Platform;
+import com.sun.jna.Pointer;
 
-/** The few libc calls the JDK does not offer: closing raw fds, setenv for libbcc, and kernel clocks. */
+/**
+ * The few libc calls the JDK does not offer: raw fds, mmap and epoll for the ring buffer, per-thread
+ * priority, setenv for libbcc, and kernel clocks.
+ */
 public final class Libc {
     public static final int CLOCK_REALTIME = 0;
     public static final int CLOCK_MONOTONIC = 1;
@@ -17,6 +21,32 @@ public final class Libc {
     }
 
     static native int close(int fd);
+
+    static final int PROT_READ = 1;
+    static final int PROT_WRITE = 2;
+    static final int MAP_SHARED = 1;
+    static final long MAP_FAILED = -1L;
+    static final int EPOLL_CLOEXEC = 0x80000;
+    static final int EPOLL_CTL_ADD = 1;
+    static final int EPOLLIN = 1;
+    public static final int PRIO_PROCESS = 0;
+
+    static native Pointer mmap(Pointer addr, long length, int prot, int flags, int fd, long offset);
+
+    static native int munmap(Pointer addr, long length);
+
+    static native int epoll_create1(int flags);
+
+    static native int epoll_ctl(int epfd, int op, int fd, Pointer event);
+
+    static native int epoll_wait(int epfd, Pointer events, int maxEvents, int timeoutMs);
+
+    static native int getpagesize();
+
+    /** Nice values are per thread on Linux: PRIO_PROCESS with who 0 means the calling thread. */
+    public static native int setpriority(int which, int who, int prio);
+
+    public static native int getpriority(int which, int who);
 
     /** libbcc reads BCC_KERNEL_SOURCE with getenv(), so it must be in the process environment. */
     public static native int setenv(String name, String value, int overwrite);

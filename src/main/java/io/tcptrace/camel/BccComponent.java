@@ -1,5 +1,6 @@
 package io.tcptrace.camel;
 
+import io.tcptrace.kernel.TracerConfiguration;
 import java.util.Map;
 import org.apache.camel.Endpoint;
 import org.apache.camel.spi.annotations.Component;
@@ -12,6 +13,7 @@ public class BccComponent extends DefaultComponent {
     protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters) throws Exception {
         BccEndpoint endpoint = new BccEndpoint(uri, this);
         endpoint.setProgram(remaining);
+        endpoint.setConfiguration(new TracerConfiguration());
         setProperties(endpoint, parameters);
         return endpoint;
     }

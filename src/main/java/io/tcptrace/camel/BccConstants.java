@@ -2,34 +2,48 @@ package io.tcptrace.camel;
 
 import org.apache.camel.spi.Metadata;
 
-/** Message headers set by the {@code bcc:} consumer on every exchange. */
+/**
+ * Message headers of every {@code bcc:} exchange. They are answered from the event itself when
+ * a route asks ({@link BccHeaders}), so a header nobody reads costs nothing.
+ */
 public final class BccConstants {
-    @Metadata(description = "Process id (tgid) of the connecting process", javaType = "long")
+    @Metadata(description = "Event type: connect, accept or close", javaType = "String")
+    public static final String EVENT_TYPE = "CamelBccEventType";
+    @Metadata(description = "outbound (this host initiated the connection) or inbound", javaType = "String")
+    public static final String DIRECTION = "CamelBccDirection";
+    @Metadata(description = "Process id (tgid) that opened or accepted the connection", javaType = "long")
     public static final String PID = "CamelBccPid";
-    @Metadata(description = "Thread id of the connecting thread", javaType = "long")
+    @Metadata(description = "Its thread id", javaType = "long")
     public static final String TID = "CamelBccTid";
-    @Metadata(description = "Name (comm) of the connecting thread", javaType = "String")
+    @Metadata(description = "Its name (comm)", javaType = "String")
     public static final String PROCESS_NAME = "CamelBccProcessName";
-    @Metadata(description = "User id of the connecting process", javaType = "long")
+    @Metadata(description = "Its user id", javaType = "long")
     public static final String UID = "CamelBccUid";
     @Metadata(description = "IP version, 4 or 6", javaType = "int")
     public static final String IP_VERSION = "CamelBccIpVersion";
-    @Metadata(description = "Source address as text", javaType = "String")
+    @Metadata(description = "Initiating side's address as text", javaType = "String")
     public static final String SRC_IP = "CamelBccSrcIp";
-    @Metadata(description = "Source port", javaType = "int")
+    @Metadata(description = "Initiating side's port", javaType = "int")
     public static final String SRC_PORT = "CamelBccSrcPort";
-    @Metadata(description = "Destination address as text", javaType = "String")
+    @Metadata(description = "Accepting side's address as text", javaType = "String")
     public static final String DEST_IP = "CamelBccDestIp";
-    @Metadata(description = "Destination port", javaType = "int")
+    @Metadata(description = "Accepting side's port", javaType = "int")
     public static final String DEST_PORT = "CamelBccDestPort";
-    @Metadata(description = "Wall-clock time the connect began", javaType = "java.time.Instant")
+    @Metadata(description = "Wall-clock time of the event, microseconds since the epoch", javaType = "long")
     public static final String TIME = "CamelBccTime";
-    @Metadata(description = "Connect outcome (established, refused, failed); absent in kprobe mode",
+    @Metadata(description = "Connect outcome (established, refused, failed); connect events in tracepoint mode only",
               javaType = "String")
     public static final String OUTCOME = "CamelBccOutcome";
-    @Metadata(description = "Connect latency in microseconds; absent in kprobe mode", javaType = "Long")
+    @Metadata(description = "Connect latency in microseconds; connect events in tracepoint mode only",
+              javaType = "Long")
     public static final String LATENCY_MICROS = "CamelBccLatencyMicros";
-    @Metadata(description = "Running total of events lost in the kernel (buffer full or untracked) so far",
+    @Metadata(description = "Connection duration in microseconds; close events only", javaType = "Long")
+    public static final String DURATION_MICROS = "CamelBccDurationMicros";
+    @Metadata(description = "Bytes received by this side; close events only", javaType = "Long")
+    public static final String BYTES_IN = "CamelBccBytesIn";
+    @Metadata(description = "Bytes sent by this side and acknowledged; close events only", javaType = "Long")
+    public static final String BYTES_OUT = "CamelBccBytesOut";
+    @Metadata(description = "Running total of events lost in the kernel so far (as last read, at most 1 s old)",
               javaType = "long")
     public static final String LOST_TOTAL = "CamelBccLostTotal";
     @Metadata(description = "True on the last exchange of a kernel poll batch: a cue for sinks to flush",

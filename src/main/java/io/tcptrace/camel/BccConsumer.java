@@ -1,15 +1,16 @@
 package io.tcptrace.camel;
 
-import io.tcptrace.event.ConnectEvent;
+import io.tcptrace.event.ConnectionEvent;
 import io.tcptrace.kernel.ConnectTracer;
 import io.tcptrace.kernel.KernelCounters;
-import java.nio.file.Path;
+import io.tcptrace.kernel.TracerConfiguration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.camel.Exchange;
-import org.apache.camel.Message;
 import org.apache.camel.Processor;
 import org.apache.camel.Suspendable;
 import org.apache.camel.support.DefaultConsumer;
@@ -17,56 +18,74 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one poll thread per consumer. Start compiles and attaches the BPF program; each kernel
- * batch becomes exchanges processed synchronously on the poll thread, so the kernel buffer is
- * the only queue and back-pressure is visible as kernel loss, which is counted. Suspend
- * detaches the probes and resume re-attaches them. Stop detaches, then delivers what the
- * buffer still holds before freeing it: nothing already in the kernel buffer is dropped.
+ * Runs one poll thread per consumer. Start compiles and attaches the BPF program; each batch
+ * read from the kernel buffer becomes exchanges processed synchronously on the poll thread (never
+ * inside a native callback), so the kernel buffer is the only queue and back-pressure shows as
+ * kernel loss, which is counted. The kernel's counters are read on a clock, once a second,
+ * whatever the poll thread is doing, so a loss is visible while it happens. Suspend detaches the
+ * probes, resume re-attaches them; stop detaches, then delivers what the buffer still holds.
+ *
+ * <p>Owns the runtime state: events read, lost, processing failures, probes attached; its
+ * health check ({@link BccHealthCheck}) reports them.
  */
 public class BccConsumer extends DefaultConsumer implements Suspendable {
     private static final Logger LOG = LoggerFactory.getLogger(BccConsumer.class);
-    private static final long COUNTER_READ_INTERVAL_NANOS = 200_000_000L;
     private static final long STOP_TIMEOUT_SECONDS = 30;
 
     private final BccEndpoint endpoint;
+    private final TracerConfiguration config;
+    private final AtomicLong received = new AtomicLong();
+    private final AtomicLong processingFailures = new AtomicLong();
+    private final PollPriority priority;
     private volatile boolean running;
     private volatile ConnectTracer tracer;
+    private volatile KernelCounters kernelCounters = new KernelCounters(0, 0, 0, 0);
     private ExecutorService executor;
+    private ScheduledExecutorService clock;
     private Future<?> loop;
-    private long lastCounterRead;
     private long lastWarnNanos;
     private long lostAtLastWarn;
+    private long lastFailureLogNanos;
+    private volatile long lastFailureNanos;
 
     public BccConsumer(BccEndpoint endpoint, Processor processor) {
         super(endpoint, processor);
         this.endpoint = endpoint;
+        this.config = endpoint.getConfiguration().copy();
+        this.priority = new PollPriority(config.isBoostPriority());
+        setHealthCheck(new BccHealthCheck(this));
     }
 
     @Override
     protected void doStart() throws Exception {
         super.doStart();
-        tracer = ConnectTracer.open(endpoint.tracerConfig(), Path.of(endpoint.getCacheDir()),
-                endpoint.resolvedHostName(), this::deliver);
+        tracer = ConnectTracer.open(config, this::deliver);
         running = true;
-        ConnectTracer t = tracer;
-        endpoint.attachedBy(() -> running && t.attached());
-        executor = endpoint.getCamelContext().getExecutorServiceManager()
-                .newSingleThreadExecutor(this, "bcc-" + endpoint.getProgram() + "-poll");
+        var threads = endpoint.getCamelContext().getExecutorServiceManager();
+        executor = threads.newSingleThreadExecutor(this, "bcc-" + endpoint.getProgram() + "-poll");
+        clock = threads.newSingleThreadScheduledExecutor(this, "bcc-" + endpoint.getProgram() + "-counters");
+        clock.scheduleAtFixedRate(() -> readCounters(false), 1, 1, TimeUnit.SECONDS);
         loop = executor.submit(this::pollLoop);
     }
 
     @Override
     protected void doStop() throws Exception {
         running = false;
-        if (loop != null) {
-            try {
+        try {
+            if (loop != null) {
                 loop.get(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            } finally {
-                endpoint.getCamelContext().getExecutorServiceManager().shutdown(executor);
-                loop = null;
             }
+        } finally {
+            var threads = endpoint.getCamelContext().getExecutorServiceManager();
+            if (clock != null) {
+                threads.shutdown(clock);
+            }
+            if (executor != null) {
+                threads.shutdown(executor);
+            }
+            loop = null;
+            super.doStop();
         }
-        super.doStop();
     }
 
     @Override
@@ -81,11 +100,12 @@ public class BccConsumer extends DefaultConsumer implements Suspendable {
 
     private void pollLoop() {
         ConnectTracer t = tracer;
+        priority.enter();
         try {
             while (running) {
                 try {
-                    t.poll(endpoint.getPollTimeout());
-                    checkLost(false);
+                    t.poll(config.getPollTimeout());
+                    priority.adjust(t.bufferFill());
                 } catch (RuntimeException e) {
                     getExceptionHandler().handleException("polling the kernel buffer failed", e);
                     pause();
@@ -94,73 +114,68 @@ public class BccConsumer extends DefaultConsumer implements Suspendable {
             // Stop: no new events once detached; then deliver what is already buffered.
             t.detach();
             t.drain();
-            checkLost(true);
+            readCounters(true);
             LOG.info("bcc:{} stopped after {} events from the kernel, {} lost in the kernel", endpoint.getProgram(),
-                    endpoint.getReceivedTotal(), endpoint.getLostTotal());
+                    received.get(), kernelCounters.lost());
         } catch (Throwable e) {
             getExceptionHandler().handleException("bcc consumer stopped abnormally", e);
         } finally {
+            tracer = null;
             t.close();
         }
     }
 
-    private void deliver(List<ConnectEvent> batch) {
+    /** One exchange per event; a failing exchange is counted and logged, the rest of the batch goes on. */
+    private void deliver(List<ConnectionEvent> batch) {
         int last = batch.size() - 1;
-        Long lost = endpoint.getLostTotal();
+        long lost = kernelCounters.lost();
+        var context = endpoint.getCamelContext();
         for (int i = 0; i <= last; i++) {
             Exchange exchange = createExchange(false);
-            fill(exchange.getMessage(), batch.get(i), lost, i == last);
+            exchange.setIn(new BccMessage(context, batch.get(i), lost, i == last));
             try {
                 getProcessor().process(exchange);
             } catch (Exception e) {
                 exchange.setException(e);
             }
             if (exchange.getException() != null) {
-                getExceptionHandler().handleException("processing a connect event failed", exchange,
-                        exchange.getException());
+                failed(exchange);
             }
             releaseExchange(exchange, false);
         }
-        endpoint.receivedCounter().addAndGet(batch.size());
+        received.addAndGet(batch.size());
     }
 
-    private static void fill(Message m, ConnectEvent e, Long lostTotal, boolean batchEnd) {
-        m.setBody(e);
-        m.setHeader(BccConstants.PID, e.processId());
-        m.setHeader(BccConstants.TID, e.threadId());
-        m.setHeader(BccConstants.PROCESS_NAME, e.processName());
-        m.setHeader(BccConstants.UID, e.userId());
-        m.setHeader(BccConstants.IP_VERSION, e.ipVersion());
-        m.setHeader(BccConstants.SRC_IP, e.srcIp());
-        m.setHeader(BccConstants.SRC_PORT, e.srcPort());
-        m.setHeader(BccConstants.DEST_IP, e.destIp());
-        m.setHeader(BccConstants.DEST_PORT, e.destPort());
-        m.setHeader(BccConstants.TIME, e.time());
-        if (e.outcome() != null) {
-            m.setHeader(BccConstants.OUTCOME, e.outcome().json());
-            m.setHeader(BccConstants.LATENCY_MICROS, e.connectLatencyMicros());
-        }
-        m.setHeader(BccConstants.LOST_TOTAL, lostTotal);
-        if (batchEnd) {
-            m.setHeader(BccConstants.BATCH_END, Boolean.TRUE);
-        }
-    }
-
-    /** Reads the kernel loss counters at most every 200 ms and warns at most once per lostWarnInterval. */
-    private void checkLost(boolean force) {
+    private void failed(Exchange exchange) {
+        long n = processingFailures.incrementAndGet();
         long now = System.nanoTime();
-        if (!force && now - lastCounterRead < COUNTER_READ_INTERVAL_NANOS) {
+        lastFailureNanos = now;
+        if (n == 1 || now - lastFailureLogNanos >= config.getLostWarnInterval() * 1_000_000L) {
+            lastFailureLogNanos = now;
+            getExceptionHandler().handleException("processing a bcc event failed (" + n + " failed so far; the"
+                    + " events after it are still delivered)", exchange, exchange.getException());
+        }
+    }
+
+    /** Reads the kernel's counters (on the clock, and once more at stop) and warns at most once per lostWarnInterval. */
+    private synchronized void readCounters(boolean force) {
+        ConnectTracer t = tracer;
+        if (t == null) {
             return;
         }
-        lastCounterRead = now;
-        KernelCounters c = tracer.counters();
-        endpoint.kernelCounters(c);
-        endpoint.lostTotalCounter().set(c.lost());
+        KernelCounters c;
+        try {
+            c = t.counters();
+        } catch (RuntimeException e) {
+            return;   // unloaded under us at stop: the final read on the poll thread has the figures
+        }
+        kernelCounters = c;
+        long now = System.nanoTime();
         long unreported = c.lost() - lostAtLastWarn;
-        if (unreported > 0 && (force || now - lastWarnNanos >= endpoint.getLostWarnInterval() * 1_000_000L)) {
-            LOG.warn("{} connect events lost in the kernel since the last report ({} total: {} with the buffer full,"
-                    + " {} untracked with the pending map full): raise bufferPages or pendingMax", unreported,
-                    c.lost(), c.lostBufferFull(), c.lostUntracked());
+        if (unreported > 0 && (force || now - lastWarnNanos >= config.getLostWarnInterval() * 1_000_000L)) {
+            LOG.warn("{} events lost in the kernel since the last report ({} total: {} with the buffer full, {} untracked"
+                    + " with a tracking map full, {} malformed): raise bufferPages or pendingMax, or give the tracer"
+                    + " more CPU", unreported, c.lost(), c.lostBufferFull(), c.lostUntracked(), c.malformed());
             lostAtLastWarn = c.lost();
             lastWarnNanos = now;
         }
@@ -173,5 +188,42 @@ public class BccConsumer extends DefaultConsumer implements Suspendable {
             Thread.currentThread().interrupt();
             running = false;
         }
+    }
+
+    /** Events read from the kernel and handed to the route. */
+    public long getReceivedTotal() {
+        return received.get();
+    }
+
+    /** The kernel's loss and filter counters, as last read (at most about a second old while running). */
+    public KernelCounters getKernelCounters() {
+        return kernelCounters;
+    }
+
+    /** Exchanges that ended with an exception (the route failed on them). */
+    public long getProcessingFailures() {
+        return processingFailures.get();
+    }
+
+    /** System.nanoTime() of the last failed exchange. */
+    public long getLastFailureNanos() {
+        return lastFailureNanos;
+    }
+
+    /** Whether the probes are attached right now. */
+    public boolean isAttached() {
+        ConnectTracer t = tracer;
+        return running && t != null && t.attached() && !isSuspended();
+    }
+
+    /** How full the kernel buffer is, 0 to 1. */
+    public double getBufferFill() {
+        ConnectTracer t = tracer;
+        return t == null ? 0 : t.bufferFill();
+    }
+
+    /** Times the poll thread raised its priority because the buffer filled. */
+    public long getPriorityBoosts() {
+        return priority.boosts();
     }
 }

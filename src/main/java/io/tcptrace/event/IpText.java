@@ -1,8 +1,23 @@
 package io.tcptrace.event;
 
+import java.nio.ByteBuffer;
+
 /** Addresses as text: dotted IPv4, and IPv6 in the RFC 5952 short form ({@code ::1}, not {@code 0:0:...:1}). */
 public final class IpText {
     private IpText() {
+    }
+
+    /** Dotted IPv4 of the 4 bytes at {@code off} of a buffer (absolute read, position untouched). */
+    public static String ipv4(ByteBuffer b, int off) {
+        return (b.get(off) & 0xff) + "." + (b.get(off + 1) & 0xff) + "." + (b.get(off + 2) & 0xff) + "."
+                + (b.get(off + 3) & 0xff);
+    }
+
+    /** IPv6 text of the 16 bytes at {@code off} of a buffer (absolute read, position untouched). */
+    public static String ipv6(ByteBuffer b, int off) {
+        byte[] copy = new byte[16];
+        b.get(off, copy);
+        return ipv6(copy, 0);
     }
 
     public static String ipv4(byte[] b, int off) {

@@ -15,7 +15,7 @@ public enum Outcome {
 
     private final String json = name().toLowerCase(java.util.Locale.ROOT);
 
-    static Outcome fromKernel(int code) {
+    public static Outcome fromKernel(int code) {
         return switch (code) {
             case 1 -> ESTABLISHED;
             case 2 -> REFUSED;

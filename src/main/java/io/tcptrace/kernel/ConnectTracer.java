@@ -8,11 +8,9 @@ import io.tcptrace.bcc.EventReader;
 import io.tcptrace.bcc.Libc;
 import io.tcptrace.bcc.PerfBufferReader;
 import io.tcptrace.bcc.RecordHandler;
-import io.tcptrace.bcc.RingBufferReader;
-import io.tcptrace.event.ConnectEvent;
-import io.tcptrace.event.ConnectEventBatchHandler;
-import io.tcptrace.event.ConnectEventDecoder;
-import io.tcptrace.event.KernelClock;
+import io.tcptrace.bcc.MappedRingBuffer;
+import io.tcptrace.event.ConnectionEvent;
+import io.tcptrace.event.HostName;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -27,42 +25,47 @@ import org.slf4j.LoggerFactory;
 /**
  * The kernel event source: compiles bpf/tcpconnect.bpf.c for the chosen probe and transport,
  * loads the filters into its maps, attaches, and turns buffer records into batches of
- * {@link ConnectEvent}s on the thread that calls {@link #poll(int)}.
+ * {@link ConnectionEvent}s on the thread that calls {@link #poll(int)}.
  *
- * <p>One poll thread owns an instance. The only per-event allocation is the event itself: the
- * record is copied into a reused scratch array, decoded, and appended to a reused batch list
- * that is handed on when full and after every poll.
+ * <p>One poll thread owns an instance. Records are decoded straight from the kernel's buffer
+ * into a reused batch list; the batch goes to the handler after the reader has returned, so no
+ * handler code ever runs inside a native callback.
  */
 public final class ConnectTracer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectTracer.class);
     static final String SOURCE_RESOURCE = "/bpf/tcpconnect.bpf.c";
     public static final int MAX_BATCH = 1024;
 
-    private final TracerConfig config;
+    private final TracerConfiguration config;
     private final ProbeMode probe;
     private final Transport transport;
     private final BpfModule module;
     private final BpfMap counters;
     private final EventReader reader;
     private final int possibleCpus = CpuList.possibleCount();
-    private final List<ConnectEvent> batch = new ArrayList<>(MAX_BATCH);
-    private final ConnectEventBatchHandler handler;
-    private long delivered;
+    private final List<ConnectionEvent> batch = new ArrayList<>(MAX_BATCH);
+    private final BatchHandler handler;
+    private final RecordDecoder decoder;
 
-    private ConnectTracer(TracerConfig config, ProbeMode probe, Transport transport, BpfModule module,
-            ConnectEventBatchHandler handler, String host) {
+    /** Receives decoded events on the poll thread. The list is reused: keep the events, not the list. */
+    @FunctionalInterface
+    public interface BatchHandler {
+        void onBatch(List<ConnectionEvent> events);
+    }
+
+    private ConnectTracer(TracerConfiguration config, ProbeMode probe, Transport transport, BpfModule module,
+            BatchHandler handler, String host) {
         this.config = config;
         this.probe = probe;
         this.transport = transport;
         this.module = module;
         this.handler = handler;
         this.counters = module.map("counters");
-        ConnectEventDecoder decoder = new ConnectEventDecoder(new KernelClock(), host);
+        this.decoder = new RecordDecoder(new KernelClock(), host, batch::add);
         BpfMap events = module.map("events");
         this.reader = transport == Transport.RINGBUF
-                ? new RingBufferReader(events, (data, size) -> add(decoder.decode(data, size)))
-                : openPerfBuffers(events, perfPagesPerCpu(config.bufferPages()),
-                        (data, size) -> add(decoder.decode(data, size)));
+                ? new MappedRingBuffer(events, decoder)
+                : openPerfBuffers(events, perfPagesPerCpu(config.getBufferPages()), decoder);
     }
 
     /**
@@ -87,22 +90,24 @@ public final class ConnectTracer implements AutoCloseable {
      * Compiles, loads and attaches. On any failure everything already loaded is released, so
      * nothing stays half-attached in the kernel.
      */
-    public static ConnectTracer open(TracerConfig config, Path cacheDir, String host,
-            ConnectEventBatchHandler handler) {
+    public static ConnectTracer open(TracerConfiguration config, BatchHandler handler) {
+        Path cacheDir = Path.of(config.getCacheDir());
+        String host = config.getHostName() == null || config.getHostName().isBlank() ? HostName.kernel()
+                : config.getHostName();
         KernelSupport.requirePrivileges();
         KernelSupport.requireTracefs();
-        ProbeMode probe = resolveProbe(config.probe());
-        Transport transport = resolveTransport(config.transport());
+        ProbeMode probe = resolveProbe(config.getProbe());
+        Transport transport = resolveTransport(config.getTransport());
         KernelHeaders.Status headers = KernelHeaders.prepare(cacheDir);
         if (probe == ProbeMode.KPROBE && headers == KernelHeaders.Status.MERGED_MISMATCHED) {
             LOG.warn("kprobe mode with headers of another kernel: struct sock offsets may be wrong, so addresses "
                     + "and ports may be garbage. Use probe=tracepoint or install matching headers.");
         }
-        String source = readSource(config.bpfSource());
+        String source = readSource(config.getBpfSource());
         long started = System.nanoTime();
-        BpfModule module = BpfModule.compile(source, sourceName(config.bpfSource()), cflags(config, probe, transport));
+        BpfModule module = BpfModule.compile(source, sourceName(config.getBpfSource()), cflags(config, probe, transport));
         Libc.malloc_trim(0);
-        LOG.info("compiled {} for {} probe with {} transport in {} ms", sourceName(config.bpfSource()),
+        LOG.info("compiled {} for {} probe with {} transport in {} ms", sourceName(config.getBpfSource()),
                 probe.name().toLowerCase(), transport.name().toLowerCase(), (System.nanoTime() - started) / 1_000_000);
         ConnectTracer tracer = null;
         try {
@@ -128,7 +133,7 @@ public final class ConnectTracer implements AutoCloseable {
                 module.attachTracepoint("tcp", "tcp_receive_reset", "tracepoint__tcp__tcp_receive_reset");
                 module.attachTracepoint("sock", "inet_sock_set_state", "tracepoint__sock__inet_sock_set_state");
             } else {
-                for (String fn : kprobeFunctions(config.ipVersion())) {
+                for (String fn : kprobeFunctions(config.getIpVersion())) {
                     module.attachKprobe(fn, "kprobe_connect_entry", false);
                     module.attachKprobe(fn, "kprobe_connect_return", true);
                 }
@@ -152,26 +157,36 @@ public final class ConnectTracer implements AutoCloseable {
         return !module.attachments().isEmpty();
     }
 
-    /** Waits up to {@code timeoutMs} for events and hands all available ones on. */
-    public void poll(int timeoutMs) {
-        reader.poll(timeoutMs);
+    /**
+     * Waits up to {@code timeoutMs} when the buffer is empty, then hands on up to one batch of
+     * events. Returns how many it read.
+     */
+    public int poll(int timeoutMs) {
+        int n = reader.poll(timeoutMs, MAX_BATCH);
         flush();
+        return n;
     }
 
     /** Hands on every event already in the buffer without waiting. */
     public void drain() {
-        reader.drain();
+        while (reader.poll(0, MAX_BATCH) > 0) {
+            flush();
+        }
         flush();
     }
 
-    public KernelCounters counters() {
-        return new KernelCounters(counters.sumPerCpu(0, possibleCpus), counters.sumPerCpu(1, possibleCpus),
-                counters.sumPerCpu(2, possibleCpus), reader.kernelReportedLost());
+    /** How full the kernel buffer is, 0 to 1 (ring buffer; 0 for perf buffers, which cannot tell). */
+    public double bufferFill() {
+        return reader.fill();
     }
 
-    /** Events handed to the batch handler so far. */
-    public long delivered() {
-        return delivered;
+    /**
+     * The kernel's counters. Safe to call from any thread (map lookups are syscalls), so they can
+     * be read on a clock while the poll thread is busy.
+     */
+    public KernelCounters counters() {
+        return new KernelCounters(counters.sumPerCpu(0, possibleCpus), counters.sumPerCpu(1, possibleCpus),
+                counters.sumPerCpu(2, possibleCpus), decoder.malformed());
     }
 
     public ProbeMode probe() {
@@ -195,13 +210,6 @@ public final class ConnectTracer implements AutoCloseable {
         }
     }
 
-    private void add(ConnectEvent event) {
-        batch.add(event);
-        if (batch.size() >= MAX_BATCH) {
-            flush();
-        }
-    }
-
     private void flush() {
         if (batch.isEmpty()) {
             return;
@@ -209,7 +217,6 @@ public final class ConnectTracer implements AutoCloseable {
         try {
             handler.onBatch(batch);
         } finally {
-            delivered += batch.size();
             batch.clear();
         }
     }
@@ -245,37 +252,37 @@ public final class ConnectTracer implements AutoCloseable {
         return requested == Transport.AUTO ? (ring ? Transport.RINGBUF : Transport.PERF) : requested;
     }
 
-    static List<String> cflags(TracerConfig config, ProbeMode probe, Transport transport) {
+    static List<String> cflags(TracerConfiguration config, ProbeMode probe, Transport transport) {
         List<String> flags = new ArrayList<>();
         flags.add(probe == ProbeMode.TRACEPOINT ? "-DPROBE_TRACEPOINT" : "-DPROBE_KPROBE");
         if (transport == Transport.RINGBUF) {
             flags.add("-DTRANSPORT_RINGBUF");
-            flags.add("-DRINGBUF_PAGES=" + config.bufferPages());
+            flags.add("-DRINGBUF_PAGES=" + config.getBufferPages());
         }
-        flags.add("-DPENDING_MAX=" + config.pendingMax());
+        flags.add("-DPENDING_MAX=" + config.getPendingMax());
         if (!excludedPids(config).isEmpty()) {
             flags.add("-DFILTER_EXCLUDE_PIDS");
         }
-        if (!config.onlyPids().isEmpty()) {
+        if (!config.getOnlyPids().isEmpty()) {
             flags.add("-DFILTER_ONLY_PIDS");
         }
-        if (!config.onlyUids().isEmpty()) {
+        if (!config.getUids().isEmpty()) {
             flags.add("-DFILTER_UIDS");
         }
-        if (!config.destPorts().isEmpty()) {
+        if (!config.getDestPorts().isEmpty()) {
             flags.add("-DFILTER_DPORTS");
         }
-        if (config.ipVersion() != 0) {
-            flags.add("-DFILTER_FAMILY=" + (config.ipVersion() == 4 ? 2 : 10));
+        if (config.getIpVersion() != 0) {
+            flags.add("-DFILTER_FAMILY=" + (config.getIpVersion() == 4 ? 2 : 10));
         }
         return flags;
     }
 
-    private static void loadFilters(BpfModule module, TracerConfig config) {
+    private static void loadFilters(BpfModule module, TracerConfiguration config) {
         fill(module, "excluded_pids", excludedPids(config));
-        fill(module, "only_pids", config.onlyPids());
-        fill(module, "only_uids", config.onlyUids());
-        fill(module, "only_dports", config.destPorts());
+        fill(module, "only_pids", config.getOnlyPids());
+        fill(module, "only_uids", config.getUids());
+        fill(module, "only_dports", config.getDestPorts());
     }
 
     private static void fill(BpfModule module, String map, Set<? extends Number> keys) {
@@ -288,11 +295,11 @@ public final class ConnectTracer implements AutoCloseable {
         }
     }
 
-    private static Set<Long> excludedPids(TracerConfig config) {
-        if (!config.excludeOwnPid()) {
-            return config.excludePids();
+    private static Set<Long> excludedPids(TracerConfiguration config) {
+        if (!config.isExcludeOwnPid()) {
+            return config.getExcludePids();
         }
-        Set<Long> pids = new java.util.HashSet<>(config.excludePids());
+        Set<Long> pids = new java.util.HashSet<>(config.getExcludePids());
         pids.add(ProcessHandle.current().pid());
         return pids;
     }

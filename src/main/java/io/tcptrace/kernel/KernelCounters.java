@@ -6,12 +6,11 @@ package io.tcptrace.kernel;
  * @param lostBufferFull  events dropped because the ring/perf buffer had no room
  * @param lostUntracked   connects seen but not tracked because the pending map was full
  * @param filtered        connects dropped on purpose by a kernel-side filter
- * @param perfReportedLost records the perf subsystem reported lost (perf transport). It lags: perf reports a
- *                        loss only when it next writes a record. lostBufferFull is the exact count.
+ * @param malformed       records read that matched no known layout (never expected), dropped
  */
-public record KernelCounters(long lostBufferFull, long lostUntracked, long filtered, long perfReportedLost) {
+public record KernelCounters(long lostBufferFull, long lostUntracked, long filtered, long malformed) {
     /** Events that should have been delivered but were not. */
     public long lost() {
-        return lostBufferFull + lostUntracked;
+        return lostBufferFull + lostUntracked + malformed;
     }
 }

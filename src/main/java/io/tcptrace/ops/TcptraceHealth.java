@@ -1,6 +1,6 @@
 package io.tcptrace.ops;
 
-import io.tcptrace.camel.BccEndpoint;
+import io.tcptrace.camel.BccConsumer;
 import io.tcptrace.delivery.StoreAndForward;
 import java.util.Map;
 import org.apache.camel.CamelContext;
@@ -17,31 +17,11 @@ public final class TcptraceHealth {
     private TcptraceHealth() {
     }
 
-    public static void register(CamelContext context, BccEndpoint source, long sinkFailureSeconds) {
+    public static void register(CamelContext context, BccConsumer source, long sinkFailureSeconds) {
         HealthCheckRegistry registry = HealthCheckRegistry.get(context);
-        registry.register(new Probes(source));
+        registry.register(source.getHealthCheck());
         for (StoreAndForward d : context.getRegistry().findByTypeWithName(StoreAndForward.class).values()) {
             registry.register(new Sink(d, sinkFailureSeconds));
-        }
-    }
-
-    static final class Probes extends AbstractHealthCheck {
-        private final BccEndpoint source;
-
-        Probes(BccEndpoint source) {
-            super("tcptrace", "tcptrace-probes");
-            this.source = source;
-        }
-
-        @Override
-        protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
-            builder.detail("kernel.events.read", source.getReceivedTotal());
-            builder.detail("kernel.events.lost", source.getLostTotal());
-            if (source.isAttached()) {
-                builder.up();
-            } else {
-                builder.message("the kernel probes are not attached").down();
-            }
         }
     }
 

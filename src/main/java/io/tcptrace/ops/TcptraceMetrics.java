@@ -3,8 +3,8 @@ package io.tcptrace.ops;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.tcptrace.app.DropCounter;
-import io.tcptrace.camel.BccEndpoint;
+import io.tcptrace.camel.BccConsumer;
+import org.apache.camel.processor.FilterProcessor;
 import io.tcptrace.delivery.StoreAndForward;
 import io.tcptrace.sink.JsonLinesFile;
 import java.util.function.ToDoubleFunction;
@@ -20,9 +20,9 @@ public final class TcptraceMetrics {
     private TcptraceMetrics() {
     }
 
-    public static void bind(CamelContext context, BccEndpoint source, MeterRegistry registry) {
-        counter(registry, "tcptrace.kernel.events.read", "connect events read from the kernel buffer", source,
-                BccEndpoint::getReceivedTotal);
+    public static void bind(CamelContext context, BccConsumer source, MeterRegistry registry) {
+        counter(registry, "tcptrace.kernel.events.read", "events read from the kernel buffer", source,
+                BccConsumer::getReceivedTotal);
         FunctionCounter.builder("tcptrace.kernel.events.lost", source, e -> e.getKernelCounters().lostBufferFull())
                 .description("connect events the kernel could not hand over").tag("reason", "buffer_full")
                 .register(registry);
@@ -32,12 +32,21 @@ public final class TcptraceMetrics {
         FunctionCounter.builder("tcptrace.events.filtered", source, e -> e.getKernelCounters().filtered())
                 .description("connect events dropped on purpose by a filter").tag("where", "kernel")
                 .register(registry);
-        DropCounter drops = context.getRegistry().lookupByNameAndType("drops", DropCounter.class);
-        if (drops != null) {
-            FunctionCounter.builder("tcptrace.events.filtered", drops, d -> d.get("self-pid"))
+        FunctionCounter.builder("tcptrace.kernel.events.lost", source, e -> e.getKernelCounters().malformed())
+                .description("connect events the kernel could not hand over").tag("reason", "malformed")
+                .register(registry);
+        FilterProcessor ownFilter = context.getProcessor("drop-own-connections", FilterProcessor.class);
+        if (ownFilter != null) {
+            FunctionCounter.builder("tcptrace.events.filtered", ownFilter, FilterProcessor::getFilteredCount)
                     .description("connect events dropped on purpose by a filter").tag("where", "route-self-pid")
                     .register(registry);
         }
+        counter(registry, "tcptrace.route.failures", "events a route failed on (exception), counted by the source",
+                source, BccConsumer::getProcessingFailures);
+        Gauge.builder("tcptrace.kernel.buffer.fill", source, BccConsumer::getBufferFill)
+                .description("how full the kernel ring buffer is, 0 to 1").register(registry);
+        counter(registry, "tcptrace.poll.priority.boosts", "times the poll thread took nice 0 because the buffer filled",
+                source, BccConsumer::getPriorityBoosts);
         Gauge.builder("tcptrace.probes.attached", source, e -> e.isAttached() ? 1 : 0)
                 .description("1 while the kernel probes are attached").register(registry);
 

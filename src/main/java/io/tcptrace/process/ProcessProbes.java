@@ -21,9 +21,9 @@ import java.util.Optional;
 public final class ProcessProbes {
     static final String SOURCE_RESOURCE = "/bpf/process.bpf.c";
     /** Index in tcpconnect.bpf.c's {@code counters}: process records the ring buffer refused. */
-    public static final int COUNTER_LOST_PROCESS = 3;
+    public static final int COUNTER_LOST_PROCESS = 4;
     /** Index in {@code counters}: execs whose arguments could not be kept (exec_args full). */
-    public static final int COUNTER_LOST_PROCESS_ARGS = 4;
+    public static final int COUNTER_LOST_PROCESS_ARGS = 5;
     /** execve() calls in flight whose arguments the kernel keeps until they succeed. */
     public static final int EXEC_ARGS_MAX = 1024;
 

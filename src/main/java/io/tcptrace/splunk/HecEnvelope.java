@@ -6,7 +6,6 @@ import io.tcptrace.camel.BccConstants;
 import io.tcptrace.event.HostName;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.Processor;
@@ -35,17 +34,17 @@ public class HecEnvelope implements Processor {
     public void wrap(Exchange exchange) {
         Message m = exchange.getMessage();
         byte[] event = m.getBody(byte[].class);
-        Instant time = m.getHeader(BccConstants.TIME, Instant.class);
-        m.setBody(wrap(event, time));
+        long micros = m.getHeader(BccConstants.TIME, Long.class);
+        m.setBody(wrap(event, micros));
     }
 
-    byte[] wrap(byte[] event, Instant time) {
+    byte[] wrap(byte[] event, long epochMicros) {
         if (middle == null) {
             middle = constantFields();
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream(event.length + middle.length + 32);
         out.writeBytes("{\"time\":".getBytes(StandardCharsets.US_ASCII));
-        out.writeBytes(epochSeconds(time).getBytes(StandardCharsets.US_ASCII));
+        out.writeBytes(epochSeconds(epochMicros).getBytes(StandardCharsets.US_ASCII));
         out.writeBytes(middle);
         out.writeBytes(event);
         out.write('}');
@@ -53,9 +52,10 @@ public class HecEnvelope implements Processor {
     }
 
     /** Seconds with six decimals, without String.format: this runs once per event. */
-    static String epochSeconds(Instant t) {
-        String micros = Integer.toString(1_000_000 + t.getNano() / 1000); // "1" + six zero-padded digits
-        return t.getEpochSecond() + "." + micros.substring(1);
+    static String epochSeconds(long epochMicros) {
+        // "1" + six zero-padded digits
+        String fraction = Integer.toString(1_000_000 + (int) Math.floorMod(epochMicros, 1_000_000L));
+        return Math.floorDiv(epochMicros, 1_000_000L) + "." + fraction.substring(1);
     }
 
     private byte[] constantFields() {

@@ -40,14 +40,14 @@ class ConsoleSinkRouteTest extends YamlRoutesTestSupport {
         long deadline = System.nanoTime() + 3_000_000_000L;
         while (row == null && System.nanoTime() < deadline) {
             row = captured.toString(StandardCharsets.UTF_8).lines()
-                    .filter(l -> l.matches(".*\\s" + pid + "\\s.*") && l.contains(" " + port + " ")).findFirst()
+                    .filter(l -> l.matches(".*\\s" + pid + "\\s.*") && l.contains(":" + port + " ")).findFirst()
                     .orElse(null);
             Thread.sleep(20);
         }
         String out = captured.toString(StandardCharsets.UTF_8);
-        assertTrue(out.startsWith("TIME         PID     COMM             IP SADDR"), out);
+        assertTrue(out.startsWith("TIME         TYPE    PID     COMM             IP SOURCE"), out);
         assertTrue(row != null, "no row for pid " + pid + " in:\n" + out);
-        assertTrue(row.matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3}\\s+" + pid + "\\s+bash\\s+4\\s+127\\.0\\.0\\.1\\s+127\\.0\\.0\\.1\\s+"
-                + port + "\\s+refused\\s+\\d+\\.\\d{3}"), row);
+        assertTrue(row.matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3}\\s+connect\\s+" + pid + "\\s+bash\\s+4\\s+127\\.0\\.0\\.1:\\d+\\s+"
+                + "127\\.0\\.0\\.1:" + port + "\\s+refused\\s+\\d+\\.\\d{3}"), row);
     }
 }

@@ -21,7 +21,6 @@ abstract class YamlRoutesTestSupport extends KernelCamelTestSupport {
 
     // No initializer: CamelTestSupport asks for properties from its constructor, before field initializers run.
     private Path tmp;
-    final DropCounter drops = new DropCounter();
 
     /** Sink names, as in tcptrace.sinks. */
     protected abstract List<String> sinks();
@@ -46,7 +45,6 @@ abstract class YamlRoutesTestSupport extends KernelCamelTestSupport {
     protected CamelContext createCamelContext() throws Exception {
         CamelContext context = super.createCamelContext();
         context.getPropertiesComponent().setLocation("classpath:application.properties");
-        context.getRegistry().bind("drops", drops);
         return context;
     }
 
@@ -55,6 +53,7 @@ abstract class YamlRoutesTestSupport extends KernelCamelTestSupport {
         Properties p = new Properties();
         p.setProperty("tcptrace.self-pid", Long.toString(ProcessHandle.current().pid()));
         p.setProperty("tcptrace.sink-uris", String.join(",", sinks().stream().map(s -> "direct:sink-" + s).toList()));
+        p.setProperty("tcptrace.sink-uri", sinks().size() == 1 ? "direct:sink-" + sinks().get(0) : "direct:sinks");
         p.setProperty("tcptrace.file", outputFile().toString());
         p.setProperty("tcptrace.cache-dir", CACHE_DIR);
         p.putAll(properties());

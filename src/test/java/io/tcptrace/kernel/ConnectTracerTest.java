@@ -11,7 +11,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tcptrace.KernelTestSupport;
-import io.tcptrace.event.ConnectEvent;
+import io.tcptrace.event.ConnectionEvent;
+import io.tcptrace.event.EventSchema;
 import io.tcptrace.event.Outcome;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -26,7 +27,7 @@ import org.junit.jupiter.api.Test;
 /** The kernel source against the real kernel: exact events for connects this test makes. */
 class ConnectTracerTest {
     private static final long PID = ProcessHandle.current().pid();
-    private static final TracerConfig TRACE_SELF = TracerConfig.defaults().withExcludeOwnPid(false);
+    private static final TestConfig TRACE_SELF = TestConfig.defaults().withExcludeOwnPid(false);
 
     @BeforeEach
     void kernel() {
@@ -40,9 +41,9 @@ class ConnectTracerTest {
             Instant before = Instant.now();
             int sport = connectRefusedFromBoundPort("127.0.0.1", port);
             long tid = gettid();
-            List<ConnectEvent> found = h.awaitMatching(e -> e.destPort() == port);
+            List<ConnectionEvent> found = h.awaitMatching(e -> e.destPort() == port);
             assertEquals(1, found.size(), "exactly one event for one connect: " + found);
-            ConnectEvent e = found.get(0);
+            ConnectionEvent e = found.get(0);
             assertEquals(PID, e.processId());
             assertEquals(tid, e.threadId());
             assertEquals(comm(tid), e.processName());
@@ -55,9 +56,13 @@ class ConnectTracerTest {
             assertEquals(Outcome.REFUSED, e.outcome());
             assertEquals("tracepoint", e.probe());
             assertEquals("test-host", e.host());
-            assertTrue(e.connectLatencyMicros() >= 0 && e.connectLatencyMicros() < 1_000_000, e.toString());
-            Duration skew = Duration.between(before, e.time()).abs();
-            assertTrue(skew.toMillis() < 1000, "event time " + e.time() + " far from " + before);
+            assertTrue(e.latencyMicros() >= 0 && e.latencyMicros() < 1_000_000, e.toString());
+            Instant time = Instant.EPOCH.plusNanos(e.timeMicros() * 1000);
+            Duration skew = Duration.between(before, time).abs();
+            assertTrue(skew.toMillis() < 1000, "event time " + time + " far from " + before);
+            assertEquals(EventSchema.Type.CONNECT, e.type());
+            assertEquals("outbound", e.direction());
+            assertEquals("blocked", e.action());
         }
     }
 
@@ -66,9 +71,9 @@ class ConnectTracerTest {
         try (TracerHarness h = new TracerHarness(TRACE_SELF)) {
             int port = refusedPort();
             connectRefused("::1", port);
-            List<ConnectEvent> found = h.awaitMatching(e -> e.destPort() == port);
+            List<ConnectionEvent> found = h.awaitMatching(e -> e.destPort() == port);
             assertEquals(1, found.size(), found.toString());
-            ConnectEvent e = found.get(0);
+            ConnectionEvent e = found.get(0);
             assertEquals(6, e.ipVersion());
             assertEquals("::1", e.srcIp());
             assertEquals("::1", e.destIp());
@@ -88,7 +93,7 @@ class ConnectTracerTest {
                 sport = client.getLocalPort();
                 server.accept().close();
             }
-            List<ConnectEvent> found = h.awaitMatching(e -> e.destPort() == server.getLocalPort());
+            List<ConnectionEvent> found = h.awaitMatching(e -> e.destPort() == server.getLocalPort());
             assertEquals(1, found.size(), found.toString());
             assertEquals(sport, found.get(0).srcPort());
             assertEquals(Outcome.ESTABLISHED, found.get(0).outcome());
@@ -97,11 +102,11 @@ class ConnectTracerTest {
 
     @Test
     void ownPidIsExcludedByDefaultWhileOthersAreSeen() throws Exception {
-        try (TracerHarness h = new TracerHarness(TracerConfig.defaults())) {
+        try (TracerHarness h = new TracerHarness(TestConfig.defaults())) {
             int port = refusedPort();
             connectRefused("127.0.0.1", port);
             long child = connectFromChild("127.0.0.1", port);
-            List<ConnectEvent> found = h.awaitMatching(e -> e.destPort() == port);
+            List<ConnectionEvent> found = h.awaitMatching(e -> e.destPort() == port);
             assertEquals(1, found.size(), "only the child's connect: " + found);
             assertEquals(child, found.get(0).processId());
             assertEquals("bash", found.get(0).processName());
@@ -158,9 +163,9 @@ class ConnectTracerTest {
         try (TracerHarness h = new TracerHarness(TRACE_SELF.withIpVersion(6))) {
             connectRefused("127.0.0.1", port);
             connectRefused("::1", port);
-            List<ConnectEvent> found = h.awaitMatching(e -> e.destPort() == port);
+            List<ConnectionEvent> found = h.awaitMatching(e -> e.destPort() == port);
             h.collectFor(200, e -> true);
-            assertEquals(List.of(6), h.events.stream().filter(e -> e.destPort() == port).map(ConnectEvent::ipVersion).toList());
+            assertEquals(List.of(6), h.events.stream().filter(e -> e.destPort() == port).map(ConnectionEvent::ipVersion).toList());
             assertEquals(1, found.size());
         }
         try (TracerHarness h = new TracerHarness(TRACE_SELF.withIpVersion(4))) {
@@ -168,7 +173,7 @@ class ConnectTracerTest {
             connectRefused("127.0.0.1", port);
             h.awaitMatching(e -> e.destPort() == port);
             h.collectFor(200, e -> true);
-            assertEquals(List.of(4), h.events.stream().filter(e -> e.destPort() == port).map(ConnectEvent::ipVersion).toList());
+            assertEquals(List.of(4), h.events.stream().filter(e -> e.destPort() == port).map(ConnectionEvent::ipVersion).toList());
         }
     }
 
@@ -178,7 +183,7 @@ class ConnectTracerTest {
             assertEquals(Transport.PERF, h.tracer.transport());
             int port = refusedPort();
             int sport = connectRefusedFromBoundPort("127.0.0.1", port);
-            List<ConnectEvent> found = h.awaitMatching(e -> e.destPort() == port);
+            List<ConnectionEvent> found = h.awaitMatching(e -> e.destPort() == port);
             assertEquals(1, found.size());
             assertEquals(sport, found.get(0).srcPort());
             assertEquals(Outcome.REFUSED, found.get(0).outcome());

@@ -1,6 +1,6 @@
 package io.tcptrace.kernel;
 
-import io.tcptrace.event.ConnectEvent;
+import io.tcptrace.event.ConnectionEvent;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,19 +10,19 @@ import java.util.function.Predicate;
 final class TracerHarness implements AutoCloseable {
     static final Path CACHE = Path.of(System.getProperty("java.io.tmpdir"), "tcptrace-test-cache");
 
-    final List<ConnectEvent> events = new ArrayList<>();
+    final List<ConnectionEvent> events = new ArrayList<>();
     final ConnectTracer tracer;
 
-    TracerHarness(TracerConfig config) {
-        tracer = ConnectTracer.open(config, CACHE, "test-host", events::addAll);
+    TracerHarness(TestConfig config) {
+        tracer = ConnectTracer.open(config.get(), events::addAll);
     }
 
     /** Polls until an event matches or two seconds pass; returns the matches. */
-    List<ConnectEvent> awaitMatching(Predicate<ConnectEvent> match) {
+    List<ConnectionEvent> awaitMatching(Predicate<ConnectionEvent> match) {
         long deadline = System.nanoTime() + 2_000_000_000L;
         while (System.nanoTime() < deadline) {
             tracer.poll(50);
-            List<ConnectEvent> found = events.stream().filter(match).toList();
+            List<ConnectionEvent> found = events.stream().filter(match).toList();
             if (!found.isEmpty()) {
                 return found;
             }
@@ -31,7 +31,7 @@ final class TracerHarness implements AutoCloseable {
     }
 
     /** Polls for a while and returns everything matching: for asserting that nothing arrives. */
-    List<ConnectEvent> collectFor(long millis, Predicate<ConnectEvent> match) {
+    List<ConnectionEvent> collectFor(long millis, Predicate<ConnectionEvent> match) {
         long deadline = System.nanoTime() + millis * 1_000_000L;
         while (System.nanoTime() < deadline) {
             tracer.poll(20);

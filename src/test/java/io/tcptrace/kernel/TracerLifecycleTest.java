@@ -35,7 +35,7 @@ class TracerLifecycleTest {
 
     private void assertDeliveredPlusLostEqualsSent(Transport transport, int burst) throws Exception {
         int port = refusedPort();
-        TracerConfig tiny = TracerConfig.defaults().withExcludeOwnPid(false).withTransport(transport)
+        TestConfig tiny = TestConfig.defaults().withExcludeOwnPid(false).withTransport(transport)
                 .withBufferPages(2).withOnlyPids(Set.of(PID)).withDestPorts(Set.of(port));
         try (TracerHarness h = new TracerHarness(tiny)) {
             for (int i = 0; i < burst; i++) {
@@ -54,7 +54,7 @@ class TracerLifecycleTest {
         long progs = openFds("bpf-prog");
         long maps = openFds("bpf-map");
         long perf = openFds("perf_event");
-        try (TracerHarness h = new TracerHarness(TracerConfig.defaults())) {
+        try (TracerHarness h = new TracerHarness(TestConfig.defaults())) {
             assertEquals(2, h.tracer.attachments().size());
             assertTrue(openFds("bpf-prog") > progs);
         }
@@ -66,7 +66,7 @@ class TracerLifecycleTest {
     @Test
     void detachStopsEventsAndAttachResumesThem() throws Exception {
         int port = refusedPort();
-        try (TracerHarness h = new TracerHarness(TracerConfig.defaults().withExcludeOwnPid(false))) {
+        try (TracerHarness h = new TracerHarness(TestConfig.defaults().withExcludeOwnPid(false))) {
             h.tracer.detach();
             assertTrue(!h.tracer.attached());
             connectRefused("127.0.0.1", port);
@@ -80,7 +80,7 @@ class TracerLifecycleTest {
     @Test
     void kprobeModeWorksOrFailsWithOneClearLine() throws Exception {
         long progs = openFds("bpf-prog");
-        TracerConfig kprobe = TracerConfig.defaults().withProbe(ProbeMode.KPROBE).withExcludeOwnPid(false);
+        TestConfig kprobe = TestConfig.defaults().withProbe(ProbeMode.KPROBE).withExcludeOwnPid(false);
         if (KernelSupport.hasKprobes()) {
             try (TracerHarness h = new TracerHarness(kprobe)) {
                 int port = refusedPort();
@@ -99,7 +99,7 @@ class TracerLifecycleTest {
     @Test
     void compileErrorIsOneClearLineAndLeavesNothing() throws Exception {
         long maps = openFds("bpf-map");
-        BccException e = assertThrows(BccException.class, () -> new TracerHarness(TracerConfig.defaults()
+        BccException e = assertThrows(BccException.class, () -> new TracerHarness(TestConfig.defaults()
                 .withBpfSource("src/test/resources/bpf-broken/does-not-compile.bpf.c")));
         assertTrue(e.getMessage().contains("failed to compile"), e.getMessage());
         assertEquals(maps, openFds("bpf-map"));
@@ -109,7 +109,7 @@ class TracerLifecycleTest {
     void verifierRejectionNamesTheProgramAndLeavesNothing() throws Exception {
         long progs = openFds("bpf-prog");
         long maps = openFds("bpf-map");
-        BccException e = assertThrows(BccException.class, () -> new TracerHarness(TracerConfig.defaults()
+        BccException e = assertThrows(BccException.class, () -> new TracerHarness(TestConfig.defaults()
                 .withExcludeOwnPid(false).withBpfSource("src/test/resources/bpf-broken/verifier-rejects.bpf.c")));
         assertTrue(e.getMessage().startsWith("kernel refused BPF program 'tracepoint__tcp__tcp_receive_reset'"),
                 e.getMessage());
@@ -121,8 +121,13 @@ class TracerLifecycleTest {
     @Test
     void badOptionsAreRefusedBeforeTouchingTheKernel() {
         IllegalArgumentException pages = assertThrows(IllegalArgumentException.class,
-                () -> TracerConfig.defaults().withBufferPages(3000));
+                () -> TestConfig.defaults().withBufferPages(3000));
         assertTrue(pages.getMessage().contains("power of two"), pages.getMessage());
+        // Beyond what the ring buffer's u32 size and a Java buffer over its double mapping can hold.
+        IllegalArgumentException huge = assertThrows(IllegalArgumentException.class,
+                () -> TestConfig.defaults().withBufferPages(1 << 30));
+        assertEquals("bufferPages=1073741824 is not a power of two from 2 to 131072: use 1024 (4 MiB), 8192 (32 MiB,"
+                + " the default), 32768 (128 MiB)...", huge.getMessage());
         IllegalArgumentException mode = assertThrows(IllegalArgumentException.class, () -> ProbeMode.parse("kprob"));
         assertEquals("unknown probe mode 'kprob': use auto, tracepoint or kprobe", mode.getMessage());
     }

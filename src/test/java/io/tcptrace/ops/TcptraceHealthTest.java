@@ -3,7 +3,7 @@ package io.tcptrace.ops;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.tcptrace.KernelCamelTestSupport;
-import io.tcptrace.camel.BccEndpoint;
+import io.tcptrace.camel.BccConsumer;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.health.HealthCheck;
 import org.apache.camel.health.HealthCheckHelper;
@@ -29,7 +29,7 @@ class TcptraceHealthTest extends KernelCamelTestSupport {
 
     @Test
     void downWhileTheProbesAreDetached() throws Exception {
-        TcptraceHealth.register(context, (BccEndpoint) context.getRoute("trace").getEndpoint(), 300);
+        TcptraceHealth.register(context, (BccConsumer) context.getRoute("trace").getConsumer(), 300);
         assertEquals(HealthCheck.State.UP, probes());
         context.getRouteController().suspendRoute("trace"); // detaches the probes
         assertEquals(HealthCheck.State.DOWN, probes());

@@ -3,12 +3,11 @@ package io.tcptrace.process;
 import io.tcptrace.bcc.BpfMap;
 import io.tcptrace.bcc.BpfModule;
 import io.tcptrace.bcc.CpuList;
-import io.tcptrace.bcc.RingBufferReader;
+import io.tcptrace.bcc.MappedRingBuffer;
 import io.tcptrace.kernel.KernelHeaders;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,7 +19,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * bpf/tcpconnect.bpf.c with bpf/process.bpf.c appended, compiled the way the tracer will
  * (tracepoint mode, ring buffer), with only the process tracepoints attached. Every record read
- * goes to the registered decoders; exec headers are also kept raw, so tests can check the
+ * (read from the ring's memory mapping, as the tracer does) goes to the registered decoders; exec headers are also kept raw, so tests can check the
  * kernel's cgroup id and uid against the documented layout.
  */
 final class ProcessKernel implements AutoCloseable {
@@ -34,7 +33,7 @@ final class ProcessKernel implements AutoCloseable {
     final BpfMap counters;
     final List<ProcessRecords> decoders = new CopyOnWriteArrayList<>();
     final Map<Integer, ExecHeader> execs = new ConcurrentHashMap<>();
-    private final RingBufferReader reader;
+    private final MappedRingBuffer reader;
     long otherKinds;
 
     ProcessKernel(ProcessSettings settings, int ringPages) throws IOException {
@@ -46,16 +45,15 @@ final class ProcessKernel implements AutoCloseable {
         module = BpfModule.compile(source, "tcpconnect.bpf.c+process.bpf.c", flags);
         try {
             counters = module.map("counters");
-            reader = new RingBufferReader(module.map("events"), (data, size) -> {
-                ByteBuffer buf = data.getByteBuffer(0, size).order(ByteOrder.LITTLE_ENDIAN);
-                int kind = buf.get(0) & 0xFF;
+            reader = new MappedRingBuffer(module.map("events"), (ByteBuffer buf, int off, int size) -> {
+                int kind = buf.get(off) & 0xFF;
                 if (kind == ProcessRecords.KIND_EXEC) {
-                    execs.put(buf.getInt(8), new ExecHeader(buf.getInt(8), buf.getInt(12), buf.getLong(24),
-                            buf.getInt(32), buf.get(1) & 0xFF));
+                    execs.put(buf.getInt(off + 8), new ExecHeader(buf.getInt(off + 8), buf.getInt(off + 12),
+                            buf.getLong(off + 24), buf.getInt(off + 32), buf.get(off + 1) & 0xFF));
                 }
                 boolean taken = false;
                 for (ProcessRecords d : decoders) {
-                    taken |= d.accept(buf, 0, size);
+                    taken |= d.accept(buf, off, size);
                 }
                 if (!taken) {
                     otherKinds++;
@@ -69,7 +67,7 @@ final class ProcessKernel implements AutoCloseable {
     }
 
     void poll(int timeoutMs) {
-        reader.poll(timeoutMs);
+        reader.poll(timeoutMs, Integer.MAX_VALUE);
     }
 
     /** Polls until {@code done} holds or five seconds pass; returns whether it holds. */

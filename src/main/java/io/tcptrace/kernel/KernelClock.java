@@ -1,10 +1,9 @@
-package io.tcptrace.event;
+package io.tcptrace.kernel;
 
 import io.tcptrace.bcc.Libc;
-import java.time.Instant;
 
 /**
- * Turns bpf_ktime_get_ns() values (CLOCK_MONOTONIC) into wall-clock instants. The offset
+ * Turns bpf_ktime_get_ns() values (CLOCK_MONOTONIC) into wall-clock time. The offset
  * between the two clocks moves when NTP steps the wall clock, so it is re-measured at most
  * once a second by the poll thread.
  */
@@ -13,11 +12,9 @@ public final class KernelClock {
     private long offsetNanos;
     private long measuredAtMonotonic = Long.MIN_VALUE;
 
-    /** Wall-clock instant of a monotonic timestamp, truncated to microseconds. */
-    public Instant toInstant(long monotonicNanos) {
-        long wall = monotonicNanos + offset();
-        long micros = Math.floorDiv(wall, 1000);
-        return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000), Math.floorMod(micros, 1_000_000) * 1000);
+    /** Wall-clock time of a monotonic timestamp, in microseconds since the epoch. */
+    public long toEpochMicros(long monotonicNanos) {
+        return Math.floorDiv(monotonicNanos + offset(), 1000);
     }
 
     public long offset() {

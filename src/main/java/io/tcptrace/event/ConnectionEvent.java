@@ -1,0 +1,38 @@
+package io.tcptrace.event;
+
+import io.tcptrace.event.EventSchema.Type;
+
+/**
+ * One moment in a TCP connection's life seen in the kernel: it was opened by this host
+ * (connect), accepted by this host (accept), or it ended (close). Immutable. Written as JSON by
+ * {@link EventJson} in the schema declared by {@link EventSchema}.
+ *
+ * <p>{@code src} is always the side that initiated the connection and {@code dest} the side that
+ * accepted it, so the events of one connection share the same four values.
+ *
+ * @param timeMicros     wall-clock time, microseconds since the epoch
+ * @param inbound        the remote side initiated the connection
+ * @param outcome        connect only, tracepoint mode only; else null
+ * @param latencyMicros  connect only: connect() to outcome; -1 when unknown (kprobe mode)
+ * @param durationMicros close only: established to closed; else -1
+ * @param bytesIn        close only: bytes received by this side
+ * @param bytesOut       close only: bytes this side sent and the peer acknowledged
+ */
+public record ConnectionEvent(Type type, long timeMicros, boolean inbound, int ipVersion, String srcIp, int srcPort,
+        String destIp, int destPort, long processId, long threadId, String processName, long userId, long cgroupId,
+        String host, Outcome outcome, long latencyMicros, long durationMicros, long bytesIn, long bytesOut,
+        String probe) {
+
+    public String direction() {
+        return inbound ? "inbound" : "outbound";
+    }
+
+    /** CIM Network_Traffic action: established is allowed, refused or failed is blocked, a close is teardown. */
+    public String action() {
+        return switch (type) {
+            case CLOSE -> "teardown";
+            case ACCEPT -> "allowed";
+            case CONNECT -> outcome == Outcome.REFUSED || outcome == Outcome.FAILED ? "blocked" : "allowed";
+        };
+    }
+}

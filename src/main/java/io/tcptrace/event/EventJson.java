@@ -1,0 +1,129 @@
+package io.tcptrace.event;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.SerializedString;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
+import io.tcptrace.event.EventSchema.Field;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * Writes one event as one JSON object, straight from its fields with Jackson's streaming
+ * generator: field names pre-encoded once, no tree, no reflection, one byte array out.
+ * Not thread-safe: one instance per thread ({@link #perThread()}).
+ */
+public final class EventJson {
+    private static final JsonFactory FACTORY = new JsonFactory();
+    private static final Map<Field, SerializedString> NAMES = new EnumMap<>(Field.class);
+    private static final ThreadLocal<EventJson> PER_THREAD = ThreadLocal.withInitial(EventJson::new);
+
+    static {
+        for (Field f : Field.values()) {
+            NAMES.put(f, new SerializedString(f.json()));
+        }
+    }
+
+    private final ByteArrayBuilder out = new ByteArrayBuilder(512);
+    private final JsonGenerator gen;
+    private final char[] time = new char[27];   // yyyy-MM-ddTHH:mm:ss.uuuuuuZ
+    private long timeSecond = Long.MIN_VALUE;
+
+    private EventJson() {
+        try {
+            gen = FACTORY.createGenerator(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static EventJson perThread() {
+        return PER_THREAD.get();
+    }
+
+    public byte[] write(ConnectionEvent e) {
+        try {
+            gen.writeStartObject();
+            gen.writeFieldName(NAMES.get(Field.TIME));
+            gen.writeString(time(e.timeMicros()), 0, time.length);
+            string(Field.EVENT_TYPE, e.type().json());
+            string(Field.ACTION, e.action());
+            string(Field.DIRECTION, e.direction());
+            string(Field.TRANSPORT, "tcp");
+            number(Field.IP_VERSION, e.ipVersion());
+            string(Field.SRC_IP, e.srcIp());
+            number(Field.SRC_PORT, e.srcPort());
+            string(Field.DEST_IP, e.destIp());
+            number(Field.DEST_PORT, e.destPort());
+            number(Field.PROCESS_ID, e.processId());
+            number(Field.THREAD_ID, e.threadId());
+            string(Field.PROCESS_NAME, e.processName());
+            number(Field.USER_ID, e.userId());
+            number(Field.CGROUP_ID, e.cgroupId());
+            string(Field.HOST, e.host());
+            switch (e.type()) {
+                case CONNECT -> {
+                    if (e.outcome() != null) {
+                        string(Field.OUTCOME, e.outcome().json());
+                    }
+                    if (e.latencyMicros() >= 0) {
+                        number(Field.CONNECT_LATENCY_US, e.latencyMicros());
+                    }
+                }
+                case CLOSE -> {
+                    gen.writeFieldName(NAMES.get(Field.DURATION));
+                    gen.writeNumber(java.math.BigDecimal.valueOf(e.durationMicros(), 6));
+                    number(Field.BYTES_IN, e.bytesIn());
+                    number(Field.BYTES_OUT, e.bytesOut());
+                    number(Field.BYTES, e.bytesIn() + e.bytesOut());
+                }
+                case ACCEPT -> { }
+            }
+            string(Field.PROBE, e.probe());
+            string(Field.VENDOR_PRODUCT_FIELD, EventSchema.VENDOR_PRODUCT);
+            number(Field.SCHEMA_VERSION, EventSchema.VERSION);
+            gen.writeEndObject();
+            gen.flush();
+            return out.toByteArray();
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        } finally {
+            out.reset();
+        }
+    }
+
+    private void string(Field f, String value) throws IOException {
+        gen.writeFieldName(NAMES.get(f));
+        gen.writeString(value);
+    }
+
+    private void number(Field f, long value) throws IOException {
+        gen.writeFieldName(NAMES.get(f));
+        gen.writeNumber(value);
+    }
+
+    /** ISO-8601 UTC with six fraction digits; the date and time part is reused within a second. */
+    private char[] time(long epochMicros) {
+        long second = Math.floorDiv(epochMicros, 1_000_000);
+        if (second != timeSecond) {
+            String prefix = LocalDateTime.ofEpochSecond(second, 0, ZoneOffset.UTC).toString();
+            if (prefix.length() == 16) {
+                prefix += ":00";   // LocalDateTime omits zero seconds
+            }
+            prefix.getChars(0, 19, time, 0);
+            time[19] = '.';
+            time[26] = 'Z';
+            timeSecond = second;
+        }
+        int micros = (int) Math.floorMod(epochMicros, 1_000_000);
+        for (int i = 25; i >= 20; i--) {
+            time[i] = (char) ('0' + micros % 10);
+            micros /= 10;
+        }
+        return time;
+    }
+}

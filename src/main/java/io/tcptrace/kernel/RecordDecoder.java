@@ -1,0 +1,100 @@
+package io.tcptrace.kernel;
+
+import io.tcptrace.bcc.RecordHandler;
+import io.tcptrace.event.ConnectionEvent;
+import io.tcptrace.event.EventSchema.Type;
+import io.tcptrace.event.IpText;
+import io.tcptrace.event.Outcome;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.function.Consumer;
+
+/**
+ * Decodes {@code struct event_t} of bpf/tcpconnect.bpf.c straight from the buffer the kernel
+ * wrote (little endian) into {@link ConnectionEvent}s. The offsets are the ones the C side
+ * asserts with {@code _Static_assert(offsetof(...))}; RecordLayoutTest holds the two together.
+ * One instance per poll thread.
+ */
+public final class RecordDecoder implements RecordHandler {
+    static final int SIZE = 112;
+    static final int KIND = 0;
+    static final int OUTCOME = 1;
+    static final int PROBE = 2;
+    static final int INBOUND = 3;
+    static final int FAMILY = 4;
+    static final int SPORT = 6;
+    static final int DPORT = 8;
+    static final int PID = 12;
+    static final int TID = 16;
+    static final int UID = 20;
+    static final int TS_NS = 24;
+    static final int SPAN_NS = 32;
+    static final int CGROUP_ID = 40;
+    static final int BYTES_IN = 48;
+    static final int BYTES_OUT = 56;
+    static final int SADDR = 64;
+    static final int DADDR = 80;
+    static final int COMM = 96;
+
+    static final int RECORD_CONNECT = 1;
+    static final int RECORD_ACCEPT = 2;
+    static final int RECORD_CLOSE = 3;
+    private static final int AF_INET = 2;
+    private static final int PROBE_TRACEPOINT = 1;
+
+    private final KernelClock clock;
+    private final String host;
+    private final Consumer<ConnectionEvent> sink;
+    private final byte[] comm = new byte[16];
+    private long malformed;
+
+    public RecordDecoder(KernelClock clock, String host, Consumer<ConnectionEvent> sink) {
+        this.clock = clock;
+        this.host = host;
+        this.sink = sink;
+    }
+
+    @Override
+    public void onRecord(ByteBuffer b, int off, int length) {
+        Type type = length < SIZE ? null : switch (b.get(off + KIND)) {
+            case RECORD_CONNECT -> Type.CONNECT;
+            case RECORD_ACCEPT -> Type.ACCEPT;
+            case RECORD_CLOSE -> Type.CLOSE;
+            default -> null;
+        };
+        if (type == null) {
+            malformed++;   // a record of another layout: bpf/ source and decoder disagree
+            return;
+        }
+        sink.accept(decode(type, b, off));
+    }
+
+    ConnectionEvent decode(Type type, ByteBuffer b, int off) {
+        boolean v4 = (b.getShort(off + FAMILY) & 0xffff) == AF_INET;
+        boolean tracepoint = b.get(off + PROBE) == PROBE_TRACEPOINT;
+        long span = b.getLong(off + SPAN_NS);
+        Outcome outcome = type == Type.CONNECT && tracepoint ? Outcome.fromKernel(b.get(off + OUTCOME)) : null;
+        return new ConnectionEvent(type, clock.toEpochMicros(b.getLong(off + TS_NS)), b.get(off + INBOUND) != 0,
+                v4 ? 4 : 6,
+                v4 ? IpText.ipv4(b, off + SADDR) : IpText.ipv6(b, off + SADDR), b.getShort(off + SPORT) & 0xffff,
+                v4 ? IpText.ipv4(b, off + DADDR) : IpText.ipv6(b, off + DADDR), b.getShort(off + DPORT) & 0xffff,
+                b.getInt(off + PID) & 0xffffffffL, b.getInt(off + TID) & 0xffffffffL, comm(b, off + COMM),
+                b.getInt(off + UID) & 0xffffffffL, b.getLong(off + CGROUP_ID), host, outcome,
+                type == Type.CONNECT && tracepoint ? span / 1000 : -1,
+                type == Type.CLOSE ? span / 1000 : -1,
+                b.getLong(off + BYTES_IN), b.getLong(off + BYTES_OUT), tracepoint ? "tracepoint" : "kprobe");
+    }
+
+    private String comm(ByteBuffer b, int off) {
+        int n = 0;
+        while (n < comm.length && (comm[n] = b.get(off + n)) != 0) {
+            n++;
+        }
+        return new String(comm, 0, n, StandardCharsets.UTF_8);
+    }
+
+    /** Records that matched no known layout (never expected; counted so a mismatch is visible). */
+    public long malformed() {
+        return malformed;
+    }
+}

@@ -1,0 +1,249 @@
+package io.tcptrace.kernel;
+
+import java.util.Arrays;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.apache.camel.spi.Metadata;
+import org.apache.camel.spi.UriParam;
+import org.apache.camel.spi.UriParams;
+
+/**
+ * Everything the tracer is loaded with: the {@code bcc:} endpoint's options, handed as they are
+ * to {@link ConnectTracer}. List options take comma-separated text and are kept as typed sets.
+ * Each setter checks its value, so a bad option fails with one line before anything touches the
+ * kernel.
+ */
+@UriParams
+public class TracerConfiguration implements Cloneable {
+    public static final int DEFAULT_BUFFER_PAGES = 8192;
+    /** 512 MiB: the data area is mapped twice and must stay addressable by a Java buffer. */
+    public static final int MAX_BUFFER_PAGES = 131072;
+    public static final int DEFAULT_PENDING_MAX = 65536;
+
+    @UriParam(description = "Attach mode: tracepoint (sock:inet_sock_set_state), kprobe (tcp_v4/v6_connect), or"
+                            + " auto (tracepoint when the kernel has it)",
+              defaultValue = "auto", enums = "auto,tracepoint,kprobe", javaType = "java.lang.String")
+    private ProbeMode probe = ProbeMode.AUTO;
+    @UriParam(description = "Kernel-to-user transport: ringbuf (Linux 5.8+), perf, or auto", defaultValue = "auto",
+              enums = "auto,ringbuf,perf", javaType = "java.lang.String")
+    private Transport transport = Transport.AUTO;
+    @UriParam(description = "Event buffer size in 4 KiB pages, a power of two from 2 to 131072; perf splits it"
+                            + " across CPUs", defaultValue = "8192")
+    private int bufferPages = DEFAULT_BUFFER_PAGES;
+    @UriParam(description = "How many connects may be in flight (SYN sent, outcome not yet known) at once",
+              defaultValue = "65536")
+    private int pendingMax = DEFAULT_PENDING_MAX;
+    @UriParam(label = "filter", description = "Drop the tracer's own connects in the kernel", defaultValue = "true")
+    private boolean excludeOwnPid = true;
+    @UriParam(label = "filter", description = "Comma-separated process ids to ignore", javaType = "java.lang.String")
+    private Set<Long> excludePids = Set.of();
+    @UriParam(label = "filter", description = "Comma-separated process ids: only these are traced",
+              javaType = "java.lang.String")
+    private Set<Long> onlyPids = Set.of();
+    @UriParam(label = "filter", description = "Comma-separated user ids: only these are traced",
+              javaType = "java.lang.String")
+    private Set<Long> uids = Set.of();
+    @UriParam(label = "filter", description = "Comma-separated destination ports: only these are traced",
+              javaType = "java.lang.String")
+    private Set<Integer> destPorts = Set.of();
+    @UriParam(label = "filter", description = "IP version to trace: any, 4 or 6", defaultValue = "any",
+              enums = "any,4,6", javaType = "java.lang.String")
+    private int ipVersion;
+    @UriParam(label = "advanced", description = "BPF C source file; empty uses the bpf/tcpconnect.bpf.c built into the jar")
+    private String bpfSource;
+    @UriParam(label = "advanced", description = "Cache directory (merged kernel headers)",
+              defaultValue = "/var/cache/tcptrace")
+    @Metadata(javaType = "java.lang.String")
+    private String cacheDir = "/var/cache/tcptrace";
+    @UriParam(label = "advanced", description = "Host name put in every event; empty uses the kernel's host name")
+    private String hostName;
+    @UriParam(label = "advanced", description = "Longest wait in one kernel poll, in milliseconds", defaultValue = "100")
+    private int pollTimeout = 100;
+    @UriParam(label = "advanced", description = "Shortest interval between two lost-event warnings, in milliseconds",
+              defaultValue = "10000")
+    private long lostWarnInterval = 10_000;
+    @UriParam(label = "advanced", description = "Raise the poll thread to nice 0 while the kernel buffer is more"
+                            + " than half full, back to the process's nice once drained (needs CAP_SYS_NICE or"
+                            + " RLIMIT_NICE, e.g. LimitNICE=+0 in the systemd unit)", defaultValue = "true")
+    private boolean boostPriority = true;
+
+    public TracerConfiguration copy() {
+        try {
+            return (TracerConfiguration) clone();
+        } catch (CloneNotSupportedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public ProbeMode getProbe() {
+        return probe;
+    }
+
+    public void setProbe(String text) {
+        this.probe = ProbeMode.parse(text);
+    }
+
+    public void setProbe(ProbeMode probe) {
+        this.probe = probe;
+    }
+
+    public Transport getTransport() {
+        return transport;
+    }
+
+    public void setTransport(String text) {
+        this.transport = Transport.parse(text);
+    }
+
+    public void setTransport(Transport transport) {
+        this.transport = transport;
+    }
+
+    public int getBufferPages() {
+        return bufferPages;
+    }
+
+    public void setBufferPages(int pages) {
+        if (pages < 2 || pages > MAX_BUFFER_PAGES || Integer.bitCount(pages) != 1) {
+            throw new IllegalArgumentException("bufferPages=" + pages + " is not a power of two from 2 to "
+                    + MAX_BUFFER_PAGES + ": use 1024 (4 MiB), 8192 (32 MiB, the default), 32768 (128 MiB)...");
+        }
+        this.bufferPages = pages;
+    }
+
+    public int getPendingMax() {
+        return pendingMax;
+    }
+
+    public void setPendingMax(int pendingMax) {
+        if (pendingMax < 1) {
+            throw new IllegalArgumentException("pendingMax=" + pendingMax + " must be at least 1");
+        }
+        this.pendingMax = pendingMax;
+    }
+
+    public boolean isExcludeOwnPid() {
+        return excludeOwnPid;
+    }
+
+    public void setExcludeOwnPid(boolean excludeOwnPid) {
+        this.excludeOwnPid = excludeOwnPid;
+    }
+
+    public Set<Long> getExcludePids() {
+        return excludePids;
+    }
+
+    public void setExcludePids(String csv) {
+        this.excludePids = numbers(csv, Long::parseLong, "excludePids");
+    }
+
+    public Set<Long> getOnlyPids() {
+        return onlyPids;
+    }
+
+    public void setOnlyPids(String csv) {
+        this.onlyPids = numbers(csv, Long::parseLong, "onlyPids");
+    }
+
+    public Set<Long> getUids() {
+        return uids;
+    }
+
+    public void setUids(String csv) {
+        this.uids = numbers(csv, Long::parseLong, "uids");
+    }
+
+    public Set<Integer> getDestPorts() {
+        return destPorts;
+    }
+
+    public void setDestPorts(String csv) {
+        Set<Integer> ports = numbers(csv, Integer::parseInt, "destPorts");
+        for (int port : ports) {
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("destPorts: port " + port + " is out of range 1-65535");
+            }
+        }
+        this.destPorts = ports;
+    }
+
+    /** 0 for both, 4 or 6. */
+    public int getIpVersion() {
+        return ipVersion;
+    }
+
+    public void setIpVersion(String text) {
+        this.ipVersion = switch (text == null ? "" : text.trim()) {
+            case "any", "" -> 0;
+            case "4" -> 4;
+            case "6" -> 6;
+            default -> throw new IllegalArgumentException("ipVersion=" + text + " is not valid: use any, 4 or 6");
+        };
+    }
+
+    /** Null for the copy of bpf/tcpconnect.bpf.c inside the jar. */
+    public String getBpfSource() {
+        return bpfSource == null || bpfSource.isBlank() ? null : bpfSource;
+    }
+
+    public void setBpfSource(String bpfSource) {
+        this.bpfSource = bpfSource;
+    }
+
+    public String getCacheDir() {
+        return cacheDir;
+    }
+
+    public void setCacheDir(String cacheDir) {
+        this.cacheDir = cacheDir;
+    }
+
+    public String getHostName() {
+        return hostName;
+    }
+
+    public void setHostName(String hostName) {
+        this.hostName = hostName;
+    }
+
+    public int getPollTimeout() {
+        return pollTimeout;
+    }
+
+    public void setPollTimeout(int pollTimeout) {
+        if (pollTimeout < 1) {
+            throw new IllegalArgumentException("pollTimeout=" + pollTimeout + " must be at least 1 ms");
+        }
+        this.pollTimeout = pollTimeout;
+    }
+
+    public long getLostWarnInterval() {
+        return lostWarnInterval;
+    }
+
+    public void setLostWarnInterval(long lostWarnInterval) {
+        this.lostWarnInterval = lostWarnInterval;
+    }
+
+    public boolean isBoostPriority() {
+        return boostPriority;
+    }
+
+    public void setBoostPriority(boolean boostPriority) {
+        this.boostPriority = boostPriority;
+    }
+
+    private static <T> Set<T> numbers(String csv, Function<String, T> parse, String option) {
+        if (csv == null || csv.isBlank()) {
+            return Set.of();
+        }
+        try {
+            return Arrays.stream(csv.split(",")).map(String::trim).filter(s -> !s.isEmpty()).map(parse)
+                    .collect(Collectors.toUnmodifiableSet());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + "=" + csv + " is not a comma-separated list of numbers");
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package io.tcptrace.kernel.btf;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Byte offsets of the kernel struct members the BPF program reads, taken from the running
+ * kernel's BTF rather than from headers, which may belong to another kernel (Debian 6.1 headers
+ * on a 6.18 kernel put {@code tcp_sock.bytes_received} somewhere else entirely). The program
+ * receives them as {@code -DOFF_...=n} ({@link #cflags()}) and reads
+ * {@code bpf_probe_read_kernel(&v, sizeof(v), (void *)sk + OFF_TCP_SOCK_BYTES_RECEIVED)}.
+ *
+ * <p>{@code sock*} offsets are from the start of {@code struct sock} (its {@code __sk_common} is
+ * at 0, so they are also {@code sock_common}'s). All {@code tcp_sock} offsets are from the start
+ * of {@code struct tcp_sock}, which begins with its {@code struct sock}, so both apply to the same
+ * pointer.
+ */
+public record KernelOffsets(
+        long tcpSockBytesAcked,
+        long tcpSockBytesReceived,
+        long sockSkcFamily,
+        long sockSkcNum,
+        long sockSkcDport,
+        long sockSkcRcvSaddr,
+        long sockSkcDaddr,
+        long sockSkcV6RcvSaddr,
+        long sockSkcV6Daddr,
+        long taskStructMm,
+        long taskStructTgid,
+        long taskStructRealParent,
+        long mmStructArgStart,
+        long mmStructArgEnd) {
+
+    public static final Path VMLINUX_BTF = Path.of("/sys/kernel/btf/vmlinux");
+    private static final Logger LOG = LoggerFactory.getLogger(KernelOffsets.class);
+    private static final int POINTER = -1;
+    private static final int UNSIGNED_LONG = -2;
+    private static final String BYTES = "close events' byte counts need it: leave close out of tcptrace.events";
+    private static final String SOCK = "kprobe mode reads it: use probe=tracepoint";
+    private static final String PROCESS = "the process fields (parent process, command line) need it";
+
+    private static KernelOffsets running;
+
+    /**
+     * The offsets of the running kernel, read once per JVM from {@link #VMLINUX_BTF} (the
+     * kernel does not change under a running process).
+     *
+     * @throws BtfException with a one-line message when BTF is missing or lacks a member
+     */
+    public static synchronized KernelOffsets fromRunningKernel() {
+        if (running == null) {
+            if (!Files.exists(VMLINUX_BTF)) {
+                throw new BtfException("the kernel has no BTF (" + VMLINUX_BTF + " is missing: it was built without "
+                        + "CONFIG_DEBUG_INFO_BTF), so tcptrace cannot learn its struct offsets for close events' byte "
+                        + "counts and kprobe mode: run a kernel built with CONFIG_DEBUG_INFO_BTF=y (most distributions' "
+                        + "kernels are), or leave close out of tcptrace.events");
+            }
+            long started = System.nanoTime();
+            Btf btf = Btf.read(VMLINUX_BTF);
+            running = from(btf);
+            LOG.info("struct offsets from kernel BTF ({} types, {} KiB) in {} ms", btf.typeCount(),
+                    btf.byteSize() / 1024, (System.nanoTime() - started) / 1_000_000);
+        }
+        return running;
+    }
+
+    /** The offsets as found in {@code btf}. */
+    public static KernelOffsets from(Btf btf) {
+        MemberResolver r = new MemberResolver(btf);
+        int ptr = btf.pointerSize();
+        return new KernelOffsets(
+                offset(r, ptr, "tcp_sock", "bytes_acked", 8, BYTES),
+                offset(r, ptr, "tcp_sock", "bytes_received", 8, BYTES),
+                offset(r, ptr, "sock", "__sk_common.skc_family", 2, SOCK),
+                offset(r, ptr, "sock", "__sk_common.skc_num", 2, SOCK),
+                offset(r, ptr, "sock", "__sk_common.skc_dport", 2, SOCK),
+                offset(r, ptr, "sock", "__sk_common.skc_rcv_saddr", 4, SOCK),
+                offset(r, ptr, "sock", "__sk_common.skc_daddr", 4, SOCK),
+                offset(r, ptr, "sock", "__sk_common.skc_v6_rcv_saddr", 16, SOCK),
+                offset(r, ptr, "sock", "__sk_common.skc_v6_daddr", 16, SOCK),
+                offset(r, ptr, "task_struct", "mm", POINTER, PROCESS),
+                offset(r, ptr, "task_struct", "tgid", 4, PROCESS),
+                offset(r, ptr, "task_struct", "real_parent", POINTER, PROCESS),
+                offset(r, ptr, "mm_struct", "arg_start", UNSIGNED_LONG, PROCESS),
+                offset(r, ptr, "mm_struct", "arg_end", UNSIGNED_LONG, PROCESS));
+    }
+
+    /** The offsets as clang {@code -D} flags for the BPF program. */
+    public List<String> cflags() {
+        return List.of(
+                define("OFF_TCP_SOCK_BYTES_ACKED", tcpSockBytesAcked),
+                define("OFF_TCP_SOCK_BYTES_RECEIVED", tcpSockBytesReceived),
+                define("OFF_SOCK_SKC_FAMILY", sockSkcFamily),
+                define("OFF_SOCK_SKC_NUM", sockSkcNum),
+                define("OFF_SOCK_SKC_DPORT", sockSkcDport),
+                define("OFF_SOCK_SKC_RCV_SADDR", sockSkcRcvSaddr),
+                define("OFF_SOCK_SKC_DADDR", sockSkcDaddr),
+                define("OFF_SOCK_SKC_V6_RCV_SADDR", sockSkcV6RcvSaddr),
+                define("OFF_SOCK_SKC_V6_DADDR", sockSkcV6Daddr),
+                define("OFF_TASK_STRUCT_MM", taskStructMm),
+                define("OFF_TASK_STRUCT_TGID", taskStructTgid),
+                define("OFF_TASK_STRUCT_REAL_PARENT", taskStructRealParent),
+                define("OFF_MM_STRUCT_ARG_START", mmStructArgStart),
+                define("OFF_MM_STRUCT_ARG_END", mmStructArgEnd));
+    }
+
+    private static String define(String macro, long value) {
+        return "-D" + macro + "=" + value;
+    }
+
+    /**
+     * The member's byte offset, checked to have the size the BPF program reads: a kernel that
+     * changed a member's type must fail here, not feed the program half a value.
+     */
+    private static long offset(MemberResolver r, int pointerSize, String struct, String path, int expectedSize,
+            String neededFor) {
+        BtfMember m;
+        try {
+            m = r.member(struct, path);
+        } catch (BtfException e) {
+            throw new BtfException(e.getMessage() + "; " + neededFor, e);
+        }
+        long expected = expectedSize < 0 ? pointerSize : expectedSize;
+        if (m.isBitfield() || m.size() != expected) {
+            throw new BtfException(struct + "." + path + " is " + (m.isBitfield() ? "a " + m.bitfieldBits()
+                    + "-bit bitfield" : m.size() + " bytes") + " in the kernel's BTF (" + r.source()
+                    + ") where tcptrace reads " + expected + " bytes; " + neededFor);
+        }
+        return m.byteOffset();
+    }
+}

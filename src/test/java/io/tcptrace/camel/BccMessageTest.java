@@ -1,0 +1,42 @@
+package io.tcptrace.camel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tcptrace.event.ConnectionEvent;
+import io.tcptrace.event.EventSchema.Type;
+import io.tcptrace.event.Outcome;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
+import org.junit.jupiter.api.Test;
+
+/** The lazy headers behave as Camel's own map wherever Camel touches them: reads, writes, copies. */
+class BccMessageTest {
+    private static final ConnectionEvent EVENT = new ConnectionEvent(Type.CONNECT, 1_700_000_000_123_456L, false, 4,
+            "10.0.0.1", 40000, "10.0.0.2", 443, 42, 43, "curl", 1000, 7, "h", Outcome.ESTABLISHED, 250, -1, 0, 0,
+            "tracepoint");
+
+    @Test
+    void headersSurviveCopiesAndWrites() throws Exception {
+        try (DefaultCamelContext context = new DefaultCamelContext()) {
+            context.start();
+            Exchange exchange = new DefaultExchange(context);
+            exchange.setIn(new BccMessage(context, EVENT, 5, true));
+            Message copy = exchange.copy().getMessage();
+            assertEquals(1_700_000_000_123_456L, copy.getHeader(BccConstants.TIME, Long.class));
+            assertEquals(443, copy.getHeader(BccConstants.DEST_PORT));
+            assertEquals(Boolean.TRUE, copy.getHeader(BccConstants.BATCH_END));
+            Message m = exchange.getMessage();
+            assertEquals(42L, m.getHeader(BccConstants.PID));
+            assertEquals(5L, m.getHeader(BccConstants.LOST_TOTAL, Long.class));
+            assertNull(m.getHeader(BccConstants.DURATION_MICROS));
+            m.setHeader("mine", "x");
+            assertEquals("x", m.getHeader("MINE"));
+            assertEquals(42L, m.getHeader("camelbccpid"));
+            assertTrue(m.getHeaders().containsKey(BccConstants.EVENT_TYPE));
+        }
+    }
+}
