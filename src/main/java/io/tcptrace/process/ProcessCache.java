@@ -213,6 +213,12 @@ public final class ProcessCache {
         return new Stats(hits, misses, evictions, procLoaded, procSkipped, entries.size());
     }
 
+    /** The cached entry of {@code pid}, without counting, touching or reading /proc (for tests and diagnostics). */
+    synchronized ProcessInfo peek(int pid) {
+        Entry e = entries.get(pid);
+        return e == null ? null : e.info;
+    }
+
     /** Whether {@code pid} is cached and marked exited (for tests and diagnostics). */
     public synchronized boolean hasExited(int pid) {
         Entry e = entries.get(pid);

@@ -5,6 +5,7 @@ import io.tcptrace.bcc.BpfModule;
 import io.tcptrace.bcc.CpuList;
 import io.tcptrace.bcc.MappedRingBuffer;
 import io.tcptrace.kernel.KernelHeaders;
+import io.tcptrace.kernel.btf.KernelOffsets;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -33,14 +34,19 @@ final class ProcessKernel implements AutoCloseable {
     final BpfMap counters;
     final List<ProcessRecords> decoders = new CopyOnWriteArrayList<>();
     final Map<Integer, ExecHeader> execs = new ConcurrentHashMap<>();
+    /** Fork records by parent pid (offset 4 of a kind 17 record). */
+    final Map<Integer, Integer> forksByParent = new ConcurrentHashMap<>();
     private final MappedRingBuffer reader;
     long otherKinds;
 
     ProcessKernel(ProcessSettings settings, int ringPages) throws IOException {
         KernelHeaders.prepare(CACHE);
         String source = resource("/bpf/tcpconnect.bpf.c") + "\n" + ProcessProbes.source();
+        // the whole connection program, every record kind, so the fragment is proven to fit beside it
         List<String> flags = new ArrayList<>(List.of("-DPROBE_TRACEPOINT", "-DTRANSPORT_RINGBUF",
-                "-DRINGBUF_PAGES=" + ringPages, "-DPENDING_MAX=1024"));
+                "-DRINGBUF_PAGES=" + ringPages, "-DPENDING_MAX=1024", "-DEVENT_CONNECT", "-DEVENT_ACCEPT",
+                "-DEVENT_CLOSE", "-DCONN_MAX=1024"));
+        flags.addAll(KernelOffsets.fromRunningKernel().cflags());
         flags.addAll(ProcessProbes.cflags(settings));
         module = BpfModule.compile(source, "tcpconnect.bpf.c+process.bpf.c", flags);
         try {
@@ -50,6 +56,9 @@ final class ProcessKernel implements AutoCloseable {
                 if (kind == ProcessRecords.KIND_EXEC) {
                     execs.put(buf.getInt(off + 8), new ExecHeader(buf.getInt(off + 8), buf.getInt(off + 12),
                             buf.getLong(off + 24), buf.getInt(off + 32), buf.get(off + 1) & 0xFF));
+                }
+                if (kind == ProcessRecords.KIND_FORK) {
+                    forksByParent.merge(buf.getInt(off + 4), 1, Integer::sum);
                 }
                 boolean taken = false;
                 for (ProcessRecords d : decoders) {
