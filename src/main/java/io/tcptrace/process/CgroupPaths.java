@@ -246,6 +246,11 @@ public final class CgroupPaths {
         return parsed;
     }
 
+    /** The cgroup2 mount walked, or null when the host has none. */
+    public Path mount() {
+        return mount;
+    }
+
     public synchronized Stats stats() {
         return new Stats(hits, misses, scans, paths.size());
     }

@@ -69,20 +69,34 @@ public final class ProcessContext implements AutoCloseable {
      * should be a single thread with a bounded queue; null makes one (a daemon thread).
      */
     public static ProcessContext start(ProcessSettings settings, ExecutorService loader) {
+        ProcessContext context = create(settings, loader);
+        context.learnExisting();
+        return context;
+    }
+
+    /**
+     * Builds an empty context. The tracer creates it before it attaches the probes and calls
+     * {@link #learnExisting()} after, so a process started in between is in the kernel's records,
+     * in /proc, or in both (the kernel's record wins), never in neither.
+     */
+    public static ProcessContext create(ProcessSettings settings, ExecutorService loader) {
         boolean own = loader == null;
         ExecutorService l = own ? defaultLoader() : loader;
         Path mount = CgroupPaths.findMount();
         if (mount == null) {
             LOG.warn("no cgroup2 mount in /proc/mounts: events carry no cgroup, service or container fields");
         }
-        ProcessContext context = new ProcessContext(settings, l, own, Path.of("/proc"), mount);
+        return new ProcessContext(settings, l, own, Path.of("/proc"), mount);
+    }
+
+    /** Reads /proc's processes and the cgroup tree once, and loads the user database's modules. */
+    public void learnExisting() {
         long started = System.nanoTime();
-        int known = context.processes.fillFromProc();
-        context.cgroups.scan();
-        context.users.warm(0);
+        int known = processes.fillFromProc();
+        cgroups.scan();
+        users.warm(0);
         LOG.info("process context: {} processes from /proc, {} cgroups under {} in {} ms", known,
-                context.cgroups.stats().size(), mount, (System.nanoTime() - started) / 1_000_000);
-        return context;
+                cgroups.stats().size(), cgroups.mount(), (System.nanoTime() - started) / 1_000_000);
     }
 
     static ExecutorService defaultLoader() {
