@@ -68,14 +68,14 @@ public final class ConnectTracer implements AutoCloseable {
     }
 
     private ConnectTracer(TracerConfiguration config, ProbeMode probe, Transport transport, BpfModule module,
-            BatchHandler handler, String host, ProcessContext processContext) {
+            BatchHandler handler, String host, ProcessContext processContext, boolean processProbes) {
         this.config = config;
         this.probe = probe;
         this.transport = transport;
         this.module = module;
         this.handler = handler;
         this.processContext = processContext;
-        this.processProbes = processContext != null && transport == Transport.RINGBUF;
+        this.processProbes = processProbes;
         this.counters = module.map("counters");
         this.decoder = new RecordDecoder(new KernelClock(), host, batch::add, processContext);
         BpfMap events = module.map("events");
@@ -131,17 +131,21 @@ public final class ConnectTracer implements AutoCloseable {
         chooseEvents(config, probe);
         String source = readSource(config.getBpfSource());
         List<String> flags = cflags(config, probe, transport);
-        boolean processRecords = config.isProcessContext() && transport == Transport.RINGBUF;
+        // The fragment uses the connection program's ring buffer and counters: a bpfSource of
+        // another shape (no process counters) gets the context from /proc only.
+        boolean processRecords = config.isProcessContext() && transport == Transport.RINGBUF
+                && source.contains("COUNTER_LOST_PROCESS_ARGS");
         if (processRecords) {
             source = source + "\n" + ProcessProbes.source();
             flags.addAll(ProcessProbes.cflags(config.processSettings()));
         } else if (config.isProcessContext()) {
-            LOG.info("process context from /proc only: the kernel's process records need transport=ringbuf, so a"
-                    + " process that exits right after its connect may have no executable or command line");
+            LOG.info("process context from /proc only ({}): a process that exits right after its connect may have"
+                    + " no executable or command line", transport != Transport.RINGBUF
+                    ? "the kernel's process records need transport=ringbuf"
+                    : "the BPF source declares no process counters");
         }
         long started = System.nanoTime();
-        BpfModule module = BpfModule.compile(source, sourceName(config.getBpfSource())
-                + (processRecords ? "+bpf/process.bpf.c" : ""), flags);
+        BpfModule module = BpfModule.compile(source, sourceName(config.getBpfSource()), flags);
         Libc.malloc_trim(0);
         LOG.info("compiled {} for {} probe with {} transport in {} ms", sourceName(config.getBpfSource()),
                 probe.name().toLowerCase(Locale.ROOT), transport.name().toLowerCase(Locale.ROOT), (System.nanoTime() - started) / 1_000_000);
@@ -150,7 +154,7 @@ public final class ConnectTracer implements AutoCloseable {
         try {
             loadFilters(module, config);
             context = config.isProcessContext() ? ProcessContext.create(config.processSettings(), processLoader) : null;
-            tracer = new ConnectTracer(config, probe, transport, module, handler, host, context);
+            tracer = new ConnectTracer(config, probe, transport, module, handler, host, context, processRecords);
             tracer.attach();
             if (context != null) {
                 // after attaching: a process started meanwhile is in the records, in /proc, or both

@@ -25,6 +25,8 @@ class FileSinkRouteTest extends YamlRoutesTestSupport {
             "ip_version", "src_ip", "src_port", "dest_ip", "dest_port", "process_id", "thread_id", "process_name",
             "user_id", "cgroup_id", "host", "outcome", "connect_latency_us", "probe", "vendor_product",
             "schema_version");
+    static final List<String> CONTEXT_FIELDS = List.of("process_path", "process", "parent_process_id",
+            "parent_process_name", "user", "cgroup");
 
     @Override
     protected List<String> sinks() {
@@ -54,8 +56,15 @@ class FileSinkRouteTest extends YamlRoutesTestSupport {
             for (Iterator<String> it = e.fieldNames(); it.hasNext(); ) {
                 names.add(it.next());
             }
-            assertEquals(SCHEMA_FIELDS, names);
             assertTrue(EventSchema.fieldNames().containsAll(names), "every field is declared in EventSchema");
+            assertEquals(EventSchema.fieldNames().stream().filter(names::contains).toList(), names,
+                    "written in EventSchema's order");
+            assertTrue(names.containsAll(SCHEMA_FIELDS), names.toString());
+            // bash, started by this JVM: its process context is known
+            assertTrue(names.containsAll(CONTEXT_FIELDS), names.toString());
+            assertTrue(e.get("process_path").asText().endsWith("/bash"), e.toString());
+            assertTrue(e.get("process").asText().contains("/dev/tcp/"), e.toString());
+            assertEquals(ProcessHandle.current().pid(), e.get("parent_process_id").asLong());
             assertEquals(2, e.get("schema_version").asInt());
             assertTrue(e.get("time").asText().matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{6}Z"),
                     e.get("time").asText());

@@ -7,13 +7,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** A cgroup the test creates under the cgroup2 mount (and removes, with any parents it created). */
-final class TestCgroup implements AutoCloseable {
-    final Path mount;
-    final String path;
-    final Path dir;
+public final class TestCgroup implements AutoCloseable {
+    public final Path mount;
+    public final String path;
+    public final Path dir;
     private final List<Path> created = new ArrayList<>();
 
-    TestCgroup(Path mount, String path) throws IOException {
+    public TestCgroup(Path mount, String path) throws IOException {
         this.mount = mount;
         this.path = path;
         this.dir = mount.resolve(path.substring(1));
@@ -28,12 +28,12 @@ final class TestCgroup implements AutoCloseable {
     }
 
     /** The cgroup id the kernel reports for it: its directory's inode. */
-    long id() throws IOException {
+    public long id() throws IOException {
         return (Long) Files.getAttribute(dir, "unix:ino");
     }
 
     /** A shell command that moves the shell running it into this cgroup. */
-    String enterCommand() {
+    public String enterCommand() {
         return "echo $$ > " + dir.resolve("cgroup.procs");
     }
 

@@ -17,11 +17,11 @@ import java.util.stream.Stream;
  * A fresh copy of src/test/resources/process/print-pid.c, compiled with gcc to a unique path, so
  * the test can recognise its process by path alone. It prints its pid and exits.
  */
-final class TestProgram implements AutoCloseable {
-    final Path dir;
-    final Path binary;
+public final class TestProgram implements AutoCloseable {
+    public final Path dir;
+    public final Path binary;
 
-    TestProgram() throws IOException, InterruptedException {
+    public TestProgram() throws IOException, InterruptedException {
         dir = Files.createTempDirectory("tcptrace-proc-");
         Path source = dir.resolve("print-pid.c");
         try (InputStream in = TestProgram.class.getResourceAsStream("/process/print-pid.c")) {
@@ -37,11 +37,11 @@ final class TestProgram implements AutoCloseable {
     }
 
     /** A started program and the pid it printed. */
-    record Run(Process process, int pid) {
+    public record Run(Process process, int pid) {
     }
 
     /** Runs {@code sh -c script} and returns the sh and the pid the program printed. */
-    static Run sh(String script) throws IOException, InterruptedException {
+    public static Run sh(String script) throws IOException, InterruptedException {
         Process sh = new ProcessBuilder("sh", "-c", script).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         String line = new BufferedReader(new InputStreamReader(sh.getInputStream(), StandardCharsets.UTF_8)).readLine();
         if (line == null) {
@@ -52,7 +52,7 @@ final class TestProgram implements AutoCloseable {
     }
 
     /** Starts the program with {@code --wait args}: it lives until {@link Process#getOutputStream()} closes. */
-    Run startWaiting(String... args) throws IOException {
+    public Run startWaiting(String... args) throws IOException {
         List<String> cmd = new java.util.ArrayList<>(List.of(binary.toString(), "--wait"));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
