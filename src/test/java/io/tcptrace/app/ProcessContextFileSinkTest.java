@@ -76,7 +76,7 @@ class ProcessContextFileSinkTest extends YamlRoutesTestSupport {
         while (System.nanoTime() < deadline) {
             lines = new ArrayList<>();
             if (Files.exists(file)) {
-                for (String line : Files.readAllLines(file)) {
+                for (String line : FileSinkRouteTest.completeLines(file)) {
                     JsonNode e = JSON.readTree(line);
                     if (e.get("dest_port").asInt() == port) {
                         lines.add(e);
