@@ -12,6 +12,7 @@
 //                                      which records to write (tracepoint mode); connections tracked
 //   OFF_TCP_SOCK_BYTES_RECEIVED, OFF_TCP_SOCK_BYTES_ACKED, OFF_SOCK_SK_FLAGS
 //                                      struct tcp_sock/sock offsets from the running kernel's BTF (close)
+//   PROCESS_EVENTS                     bpf/process.bpf.c, appended to this text, emits process records
 //
 // Filters run before anything is stored or written, so an event that would be dropped
 // anyway never takes buffer space. Every event that is not delivered is counted in
@@ -45,7 +46,9 @@
 #define COUNTER_LOST_UNTRACKED 1    // pending map full: connect seen but could not be completed
 #define COUNTER_FILTERED 2          // dropped on purpose by a kernel-side filter
 #define COUNTER_LOST_CONN_FULL 3    // connection map full: an established connection's close cannot be reported
-#define COUNTER_COUNT 4
+#define COUNTER_LOST_PROCESS 4      // process.bpf.c: ring buffer had no room for a process record
+#define COUNTER_LOST_PROCESS_ARGS 5 // process.bpf.c: exec_args map full, an exec's command line not kept
+#define COUNTER_COUNT 6
 
 // Record kinds: the first byte of every ring/perf buffer record.
 #define RECORD_CONNECT 1

@@ -55,7 +55,8 @@ class TracerLifecycleTest {
         long maps = openFds("bpf-map");
         long perf = openFds("perf_event");
         try (TracerHarness h = new TracerHarness(TestConfig.defaults())) {
-            assertEquals(2, h.tracer.attachments().size());
+            // the two connection tracepoints and the process context's (exec, fork, exit, execve arguments)
+            assertTrue(h.tracer.attachments().size() > 2, h.tracer.attachments().toString());
             assertTrue(openFds("bpf-prog") > progs);
         }
         assertEquals(progs, openFds("bpf-prog"), "program fds");
