@@ -6,7 +6,9 @@
 #   bench/memory.sh [COUNT]      (root; COUNT defaults to 200000)
 # Environment: TCPTRACE_JAVA_OPTS, TCPTRACE_NICE (as for ./tcptrace run), MEM_PORT (refused
 # destination port, below the ephemeral range), MEM_OUT (directory for the raw output),
-# MEM_JAR (another build of the jar), MEM_NMT=0 to run without Native Memory Tracking (it costs a little memory itself).
+# MEM_JAR (another build of the jar), MEM_NMT=0 to run without Native Memory Tracking (it costs a
+# little memory itself), MEM_ALL_PORTS=1 to trace every connect of the host (by default the kernel
+# keeps only the burst's port, so that other load on a shared machine does not mix in).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 cd "$HERE"
@@ -23,7 +25,9 @@ FILE="$OUT/events.jsonl"
 rm -f "$FILE"
 echo "options: $JAVA_OPTS; nice $NICE; ${ENVS:-no malloc settings}" | tee "$OUT/summary.txt"
 # shellcheck disable=SC2086
-env $ENVS TCPTRACE_FILE="$FILE" CAMEL_MANAGEMENT_PORT=${MEM_MGMT_PORT:-29464} \
+FILTER=TCPTRACE_DEST_PORTS=$PORT
+[ "${MEM_ALL_PORTS:-0}" = 1 ] && FILTER=TCPTRACE_DEST_PORTS=
+env $ENVS $FILTER TCPTRACE_FILE="$FILE" CAMEL_MANAGEMENT_PORT=${MEM_MGMT_PORT:-29464} \
   nice -n "$NICE" java $JAVA_OPTS -jar "${MEM_JAR:-target/tcptrace.jar}" >"$OUT/stdout" 2>"$OUT/stderr" &
 PID=$!
 trap 'kill $PID 2>/dev/null || true' EXIT
@@ -33,7 +37,7 @@ sleep 3
 snap() {
   grep -E 'VmRSS|VmHWM|RssAnon|RssFile|Threads' "/proc/$PID/status" >"$OUT/status-$1"
   cat "/proc/$PID/smaps_rollup" >"$OUT/smaps-$1"
-  pmap -x "$PID" | sort -k3 -n -r | head -25 >"$OUT/pmap-$1"
+  pmap -x "$PID" | sort -k3 -n -r >"$OUT/pmap-$1"
   if [ "${MEM_NMT:-1}" = 1 ]; then jcmd "$PID" VM.native_memory summary >"$OUT/nmt-$1" 2>&1 || true; fi
 }
 snap idle
@@ -52,7 +56,8 @@ while :; do
   if [ "$n" = "$last" ]; then same=$((same + 1)); [ $same -ge 50 ] && break; else same=0; fi
   last=$n; sleep 0.1
 done
-sleep 1
+# JIT compiles and GC after the drain still count: sample 3 s more.
+sleep 3
 t1=$(ticks)
 tend=$(date +%s.%N)
 snap burst
@@ -64,4 +69,6 @@ trap - EXIT
 peak=$(awk -v e="$tend" '$1 <= e' "$OUT/rss.txt" | sort -k2 -n | tail -1 | awk '{print $2}')
 hwm=$(awk '/VmHWM/{print $2}' "$OUT/status-burst")
 idle=$(awk '/VmRSS/{print $2}' "$OUT/status-idle")
-echo "events $n of $COUNT; kernel lost ${lost:-?}; RSS idle $((idle / 1024)) MB, peak in burst $((peak / 1024)) MB, VmHWM $((hwm / 1024)) MB; CPU $(( (t1 - t0) * 10000000 / COUNT )) ns/event; raw: $OUT" | tee -a "$OUT/summary.txt"
+after=$(awk '/VmRSS/{print $2}' "$OUT/status-burst")
+[ "$after" -gt "$peak" ] && peak=$after
+echo "events $n of $COUNT; kernel lost ${lost:-?}; RSS idle $((idle / 1024)) MB, peak in burst and drain $((peak / 1024)) MB, VmHWM $((hwm / 1024)) MB (includes the compile at start); CPU $(( (t1 - t0) * 10000000 / COUNT )) ns/event; raw: $OUT" | tee -a "$OUT/summary.txt"
