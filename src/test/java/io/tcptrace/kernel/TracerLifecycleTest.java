@@ -86,6 +86,24 @@ class TracerLifecycleTest {
         }
     }
 
+    /** The compile's clang and LLVM code pages are given back once the program is loaded. */
+    @Test
+    void compilerCodeIsNotLeftResidentAfterTheCompile() throws Exception {
+        try (TracerHarness h = new TracerHarness(TestConfig.defaults())) {
+            long residentKb = 0;
+            boolean code = false;
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/smaps"))) {
+                if (line.matches("[0-9a-f]+-[0-9a-f]+ .*")) {
+                    code = line.contains(" r-xp ") && (line.contains("/libLLVM") || line.contains("/libclang"));
+                } else if (code && line.startsWith("Rss:")) {
+                    residentKb += Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+            // About 75 MB while compiling; a few pages may come back if another thread runs LLVM code.
+            assertTrue(residentKb < 4096, "libLLVM/libclang code still resident: " + residentKb + " kB");
+        }
+    }
+
     @Test
     void closeLeavesNoProgramMapOrProbeBehind() throws Exception {
         long progs = openFds("bpf-prog");
