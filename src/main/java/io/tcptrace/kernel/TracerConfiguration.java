@@ -21,7 +21,7 @@ import org.apache.camel.spi.UriParams;
 @UriParams
 public class TracerConfiguration implements Cloneable {
     public static final int DEFAULT_BUFFER_PAGES = 8192;
-    /** 512 MiB: the data area is mapped twice and must stay addressable by a Java buffer. */
+    /** 512 MiB: the data area must stay addressable by a Java buffer (the perf buffers take this much per CPU). */
     public static final int MAX_BUFFER_PAGES = 131072;
     public static final int DEFAULT_PENDING_MAX = 65536;
 
