@@ -62,9 +62,14 @@ final class BccHeaders extends AbstractMap<String, Object> {
         return materialize().remove(key);
     }
 
+    /** Camel clears the headers when it recycles a pooled exchange: no need to build them first. */
     @Override
     public void clear() {
-        materialize().clear();
+        if (map == null) {
+            map = camelMap.get();
+        } else {
+            map.clear();
+        }
     }
 
     @Override
