@@ -40,7 +40,7 @@ while read -r probe tests; do
   reports=/tmp/reports-$run
   # C1 only: under the emulator C2's compile time costs more than it gains in a short run.
   java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xmx1g -cp "$classpath" \
-    -Dtcptrace.requireKernel=true -Dtcptrace.home="$REPO" \
+    -Dtcptrace.requireKernel=true -Dtcptrace.test.requireKprobes=true -Dtcptrace.home="$REPO" \
     -Dtcptrace.test.probe="$probe" -Dtcptrace.test.timeScale="$TIME_SCALE" \
     org.junit.platform.console.ConsoleLauncher execute --disable-banner --disable-ansi-colors \
     --details=tree --fail-if-no-tests --reports-dir="$reports" "${selectors[@]}" \

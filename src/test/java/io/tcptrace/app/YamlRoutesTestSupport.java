@@ -57,6 +57,7 @@ abstract class YamlRoutesTestSupport extends KernelCamelTestSupport {
         p.setProperty("tcptrace.sink-uris", String.join(",", sinks().stream().map(s -> "direct:sink-" + s).toList()));
         p.setProperty("tcptrace.file", outputFile().toString());
         p.setProperty("tcptrace.cache-dir", CACHE_DIR);
+        p.setProperty("tcptrace.probe", PROBE);
         p.putAll(properties());
         return p;
     }
