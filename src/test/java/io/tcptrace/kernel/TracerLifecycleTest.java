@@ -55,7 +55,8 @@ class TracerLifecycleTest {
         long maps = openFds("bpf-map");
         long perf = openFds("perf_event");
         try (TracerHarness h = new TracerHarness(TestConfig.defaults())) {
-            assertEquals(2, h.tracer.attachments().size());
+            // tracepoint: two tracepoints; kprobe: entry and return on tcp_v4_connect and tcp_v6_connect
+            assertEquals(h.tracer.probe() == ProbeMode.TRACEPOINT ? 2 : 4, h.tracer.attachments().size());
             assertTrue(openFds("bpf-prog") > progs);
         }
         assertEquals(progs, openFds("bpf-prog"), "program fds");
@@ -110,7 +111,8 @@ class TracerLifecycleTest {
         long progs = openFds("bpf-prog");
         long maps = openFds("bpf-map");
         BccException e = assertThrows(BccException.class, () -> new TracerHarness(TestConfig.defaults()
-                .withExcludeOwnPid(false).withBpfSource("src/test/resources/bpf-broken/verifier-rejects.bpf.c")));
+                .withProbe(ProbeMode.TRACEPOINT).withExcludeOwnPid(false)
+                .withBpfSource("src/test/resources/bpf-broken/verifier-rejects.bpf.c")));
         assertTrue(e.getMessage().startsWith("kernel refused BPF program 'tracepoint__tcp__tcp_receive_reset'"),
                 e.getMessage());
         assertTrue(e.getMessage().contains("verifier log"), e.getMessage());
