@@ -10,8 +10,9 @@
 //   FILTER_FAMILY=2|10                 only AF_INET or only AF_INET6
 //   EVENT_CONNECT, EVENT_ACCEPT, EVENT_CLOSE, CONN_MAX
 //                                      which records to write (tracepoint mode); connections tracked
-//   OFF_TCP_SOCK_BYTES_RECEIVED, OFF_TCP_SOCK_BYTES_ACKED
-//                                      struct tcp_sock offsets from the running kernel's BTF (close)
+//   OFF_TCP_SOCK_BYTES_RECEIVED, OFF_TCP_SOCK_BYTES_ACKED, OFF_SOCK_SK_FLAGS
+//                                      struct tcp_sock/sock offsets from the running kernel's BTF (close)
+//   PROCESS_EVENTS                     bpf/process.bpf.c, appended to this text, emits process records
 //
 // Filters run before anything is stored or written, so an event that would be dropped
 // anyway never takes buffer space. Every event that is not delivered is counted in
@@ -45,7 +46,9 @@
 #define COUNTER_LOST_UNTRACKED 1    // pending map full: connect seen but could not be completed
 #define COUNTER_FILTERED 2          // dropped on purpose by a kernel-side filter
 #define COUNTER_LOST_CONN_FULL 3    // connection map full: an established connection's close cannot be reported
-#define COUNTER_COUNT 4
+#define COUNTER_LOST_PROCESS 4      // process.bpf.c: ring buffer had no room for a process record
+#define COUNTER_LOST_PROCESS_ARGS 5 // process.bpf.c: exec_args map full, an exec's command line not kept
+#define COUNTER_COUNT 6
 
 // Record kinds: the first byte of every ring/perf buffer record.
 #define RECORD_CONNECT 1
@@ -290,7 +293,6 @@ static __always_inline void current_owner(struct owner_t *o) {
 #ifdef EVENT_CLOSE
 #define TCP_FIN_WAIT2_ 5
 #define TCP_TIME_WAIT_ 6
-#define TCP_CLOSE_WAIT_ 8
 #define TCP_LAST_ACK_ 9
 #define TCP_CLOSING_ 11
 
@@ -305,17 +307,20 @@ static __always_inline void start_counts(struct conn_t *c, u64 sk) {
     c->received_at_start = read_u64(sk, OFF_TCP_SOCK_BYTES_RECEIVED);
 }
 
+// enum sock_flags: set by tcp_fin() when the peer's FIN is received (the same value since Linux 2.6).
+#define SOCK_DONE_ 1
+
 // bytes_acked and bytes_received count sequence space, so a FIN acknowledged or received adds one:
-// the state the socket closes from tells whether each FIN happened.
+// the state the socket closes from tells whether our FIN was acknowledged; SOCK_DONE whether the
+// peer's FIN arrived. The state cannot tell that: a socket closed while in FIN_WAIT2 is handed to
+// a time-wait socket (FIN_WAIT2 -> CLOSE) both when the peer's FIN arrives and, for a socket the
+// process already closed, as soon as our FIN is acknowledged, before the peer's FIN.
 static __always_inline void close_counts(struct event_t *e, struct conn_t *c, u64 sk, int oldstate) {
     u64 acked = read_u64(sk, OFF_TCP_SOCK_BYTES_ACKED) - c->acked_at_start;
     u64 received = read_u64(sk, OFF_TCP_SOCK_BYTES_RECEIVED) - c->received_at_start;
     bool fin_acked = oldstate == TCP_FIN_WAIT2_ || oldstate == TCP_LAST_ACK_ || oldstate == TCP_CLOSING_
                      || oldstate == TCP_TIME_WAIT_;
-    // FIN_WAIT2 closes into time-wait when the peer's FIN arrives; after the FIN_WAIT2 timeout
-    // (no FIN from the peer in tcp_fin_timeout) it closes the same way, and bytes_in is then one short.
-    bool fin_received = oldstate == TCP_CLOSE_WAIT_ || oldstate == TCP_LAST_ACK_ || oldstate == TCP_CLOSING_
-                        || oldstate == TCP_TIME_WAIT_ || oldstate == TCP_FIN_WAIT2_;
+    bool fin_received = (read_u64(sk, OFF_SOCK_SK_FLAGS) >> SOCK_DONE_) & 1;
     e->bytes_out = acked > 0 && fin_acked ? acked - 1 : acked;
     e->bytes_in = received > 0 && fin_received ? received - 1 : received;
 }

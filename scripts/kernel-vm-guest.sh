@@ -27,13 +27,16 @@ while read -r probe tests; do
   run=$((run + 1))
   selectors=()
   for t in ${tests//,/ }; do
+    exclude=
+    case "$t" in -*) exclude=1; t=${t#-} ;; esac
     cls=${t%%#*}
     file=$(find target/test-classes -name "$cls.class" | head -1)
     if [ -z "$file" ]; then
       echo "kernel-vm guest: no test class $cls in target/test-classes"; verdict=1; continue
     fi
     fqcn=$(echo "${file#target/test-classes/}" | sed 's|\.class$||; s|/|.|g')
-    if [ "$t" = "$cls" ]; then selectors+=(--select-class "$fqcn"); else selectors+=(--select-method "$fqcn#${t#*#}"); fi
+    if [ -n "$exclude" ]; then selectors+=(--exclude-methodname "$fqcn#${t#*#}")
+    elif [ "$t" = "$cls" ]; then selectors+=(--select-class "$fqcn"); else selectors+=(--select-method "$fqcn#${t#*#}"); fi
   done
   echo "kernel-vm guest: probe=$probe tests=$tests"
   started=$(date +%s)

@@ -33,6 +33,9 @@ public class BccEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "bufferPages": target.getConfiguration().setBufferPages(property(camelContext, int.class, value)); return true;
         case "cachedir":
         case "cacheDir": target.getConfiguration().setCacheDir(property(camelContext, java.lang.String.class, value)); return true;
+        case "cmdline": target.getConfiguration().setCmdline(property(camelContext, boolean.class, value)); return true;
+        case "cmdlinemaxbytes":
+        case "cmdlineMaxBytes": target.getConfiguration().setCmdlineMaxBytes(property(camelContext, int.class, value)); return true;
         case "connmax":
         case "connMax": target.getConfiguration().setConnMax(property(camelContext, int.class, value)); return true;
         case "destports":
@@ -59,6 +62,10 @@ public class BccEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "polltimeout":
         case "pollTimeout": target.getConfiguration().setPollTimeout(property(camelContext, int.class, value)); return true;
         case "probe": target.getConfiguration().setProbe(property(camelContext, java.lang.String.class, value)); return true;
+        case "processcachemax":
+        case "processCacheMax": target.getConfiguration().setProcessCacheMax(property(camelContext, int.class, value)); return true;
+        case "processcontext":
+        case "processContext": target.getConfiguration().setProcessContext(property(camelContext, boolean.class, value)); return true;
         case "transport": target.getConfiguration().setTransport(property(camelContext, java.lang.String.class, value)); return true;
         case "uids": target.getConfiguration().setUids(property(camelContext, java.lang.String.class, value)); return true;
         default: return false;
@@ -78,6 +85,9 @@ public class BccEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "bufferPages": return int.class;
         case "cachedir":
         case "cacheDir": return java.lang.String.class;
+        case "cmdline": return boolean.class;
+        case "cmdlinemaxbytes":
+        case "cmdlineMaxBytes": return int.class;
         case "connmax":
         case "connMax": return int.class;
         case "destports":
@@ -104,6 +114,10 @@ public class BccEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "polltimeout":
         case "pollTimeout": return int.class;
         case "probe": return java.lang.String.class;
+        case "processcachemax":
+        case "processCacheMax": return int.class;
+        case "processcontext":
+        case "processContext": return boolean.class;
         case "transport": return java.lang.String.class;
         case "uids": return java.lang.String.class;
         default: return null;
@@ -124,6 +138,9 @@ public class BccEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "bufferPages": return target.getConfiguration().getBufferPages();
         case "cachedir":
         case "cacheDir": return target.getConfiguration().getCacheDir();
+        case "cmdline": return target.getConfiguration().isCmdline();
+        case "cmdlinemaxbytes":
+        case "cmdlineMaxBytes": return target.getConfiguration().getCmdlineMaxBytes();
         case "connmax":
         case "connMax": return target.getConfiguration().getConnMax();
         case "destports":
@@ -150,6 +167,10 @@ public class BccEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "polltimeout":
         case "pollTimeout": return target.getConfiguration().getPollTimeout();
         case "probe": return target.getConfiguration().getProbe();
+        case "processcachemax":
+        case "processCacheMax": return target.getConfiguration().getProcessCacheMax();
+        case "processcontext":
+        case "processContext": return target.getConfiguration().isProcessContext();
         case "transport": return target.getConfiguration().getTransport();
         case "uids": return target.getConfiguration().getUids();
         default: return null;

@@ -23,12 +23,14 @@ public class BccEndpointUriFactory extends org.apache.camel.support.component.En
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(22);
+        Set<String> props = new HashSet<>(26);
         props.add("boostPriority");
         props.add("bpfSource");
         props.add("bridgeErrorHandler");
         props.add("bufferPages");
         props.add("cacheDir");
+        props.add("cmdline");
+        props.add("cmdlineMaxBytes");
         props.add("connMax");
         props.add("destPorts");
         props.add("events");
@@ -43,6 +45,8 @@ public class BccEndpointUriFactory extends org.apache.camel.support.component.En
         props.add("pendingMax");
         props.add("pollTimeout");
         props.add("probe");
+        props.add("processCacheMax");
+        props.add("processContext");
         props.add("program");
         props.add("transport");
         props.add("uids");

@@ -120,9 +120,13 @@ public final class BpfModule implements AutoCloseable {
         return Collections.unmodifiableList(new ArrayList<>(attachments));
     }
 
-    /** Detaches every probe; programs and maps stay loaded, so probes can be attached again. */
+    /**
+     * Detaches every probe, the last attached first; programs and maps stay loaded, so probes can
+     * be attached again.
+     */
     public synchronized void detachAll() {
-        for (Attachment a : attachments) {
+        for (int i = attachments.size() - 1; i >= 0; i--) {
+            Attachment a = attachments.get(i);
             LibBcc.bpf_close_perf_event_fd(a.perfEventFd());
             if (a.kprobeEvent() != null) {
                 LibBcc.bpf_detach_kprobe(a.kprobeEvent());

@@ -17,6 +17,14 @@ public final class BccConstants {
     public static final String TID = "CamelBccTid";
     @Metadata(description = "Its name (comm)", javaType = "String")
     public static final String PROCESS_NAME = "CamelBccProcessName";
+    @Metadata(description = "Its executable's full path; absent when not known or the process context is off",
+              javaType = "String")
+    public static final String PROCESS_PATH = "CamelBccProcessPath";
+    @Metadata(description = "Its systemd unit, from its cgroup path; absent when the path shows none", javaType = "String")
+    public static final String SERVICE = "CamelBccService";
+    @Metadata(description = "Its container's id, from its cgroup path; absent when the path shows none",
+              javaType = "String")
+    public static final String CONTAINER_ID = "CamelBccContainerId";
     @Metadata(description = "Its user id", javaType = "long")
     public static final String UID = "CamelBccUid";
     @Metadata(description = "IP version, 4 or 6", javaType = "int")

@@ -4,6 +4,8 @@ import io.tcptrace.event.ConnectionEvent;
 import io.tcptrace.kernel.ConnectTracer;
 import io.tcptrace.kernel.KernelCounters;
 import io.tcptrace.kernel.TracerConfiguration;
+import io.tcptrace.process.ProcessContext;
+import io.tcptrace.process.ProcessProbes;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -13,6 +15,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.apache.camel.Suspendable;
+import org.apache.camel.spi.ThreadPoolProfile;
+import org.apache.camel.util.concurrent.ThreadPoolRejectedPolicy;
 import org.apache.camel.support.DefaultConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,12 +43,16 @@ public class BccConsumer extends DefaultConsumer implements Suspendable {
     private final PollPriority priority;
     private volatile boolean running;
     private volatile ConnectTracer tracer;
-    private volatile KernelCounters kernelCounters = new KernelCounters(0, 0, 0, 0, 0);
+    private volatile KernelCounters kernelCounters = KernelCounters.NONE;
+    private volatile ProcessContext processContext;
     private ExecutorService executor;
+    private ExecutorService processLoader;
     private ScheduledExecutorService clock;
     private Future<?> loop;
     private long lastWarnNanos;
     private long lostAtLastWarn;
+    private long lastProcessWarnNanos;
+    private long processLostAtLastWarn;
     private long lastFailureLogNanos;
     private volatile long lastFailureNanos;
 
@@ -59,9 +67,22 @@ public class BccConsumer extends DefaultConsumer implements Suspendable {
     @Override
     protected void doStart() throws Exception {
         super.doStart();
-        tracer = ConnectTracer.open(config, this::deliver);
-        running = true;
         var threads = endpoint.getCamelContext().getExecutorServiceManager();
+        if (config.isProcessContext()) {
+            processLoader = threads.newThreadPool(this, "bcc-" + endpoint.getProgram() + "-process-context",
+                    processLoaderProfile());
+        }
+        try {
+            tracer = ConnectTracer.open(config, this::deliver, processLoader);
+        } catch (RuntimeException e) {
+            if (processLoader != null) {
+                threads.shutdownNow(processLoader);
+                processLoader = null;
+            }
+            throw e;
+        }
+        processContext = tracer.processContext();
+        running = true;
         executor = threads.newSingleThreadExecutor(this, "bcc-" + endpoint.getProgram() + "-poll");
         clock = threads.newSingleThreadScheduledExecutor(this, "bcc-" + endpoint.getProgram() + "-counters");
         clock.scheduleAtFixedRate(() -> readCounters(false), 1, 1, TimeUnit.SECONDS);
@@ -83,6 +104,11 @@ public class BccConsumer extends DefaultConsumer implements Suspendable {
             if (executor != null) {
                 threads.shutdown(executor);
             }
+            if (processLoader != null) {
+                // a lookup hanging in the user database must not hold the stop up
+                threads.shutdownNow(processLoader);
+                processLoader = null;
+            }
             loop = null;
             super.doStop();
         }
@@ -96,6 +122,19 @@ public class BccConsumer extends DefaultConsumer implements Suspendable {
     @Override
     protected void doResume() {
         tracer.attach();
+    }
+
+    /**
+     * One thread for the process context's slow lookups, with a bounded queue: a lookup it cannot
+     * take is refused and counted (the event goes out with what is known), never queued without end.
+     */
+    private static ThreadPoolProfile processLoaderProfile() {
+        ThreadPoolProfile p = new ThreadPoolProfile("bcc-process-context");
+        p.setPoolSize(1);
+        p.setMaxPoolSize(1);
+        p.setMaxQueueSize(1024);
+        p.setRejectedPolicy(ThreadPoolRejectedPolicy.Abort);
+        return p;
     }
 
     private void pollLoop() {
@@ -180,6 +219,15 @@ public class BccConsumer extends DefaultConsumer implements Suspendable {
             lostAtLastWarn = c.lost();
             lastWarnNanos = now;
         }
+        long processUnreported = c.lostProcess() + c.lostProcessArgs() - processLostAtLastWarn;
+        if (processUnreported > 0 && (force || now - lastProcessWarnNanos >= config.getLostWarnInterval() * 1_000_000L)) {
+            LOG.warn("{} process records lost in the kernel since the last report ({} with the buffer full, {} command"
+                    + " lines with more than {} execs in flight): those processes' events carry what /proc still"
+                    + " tells, or no process context; raise bufferPages or give the tracer more CPU",
+                    processUnreported, c.lostProcess(), c.lostProcessArgs(), ProcessProbes.EXEC_ARGS_MAX);
+            processLostAtLastWarn = c.lostProcess() + c.lostProcessArgs();
+            lastProcessWarnNanos = now;
+        }
     }
 
     private void pause() {
@@ -209,6 +257,12 @@ public class BccConsumer extends DefaultConsumer implements Suspendable {
     /** System.nanoTime() of the last failed exchange. */
     public long getLastFailureNanos() {
         return lastFailureNanos;
+    }
+
+    /** The process context's cache and lookup counters; null when processContext=false. */
+    public ProcessContext.Stats getProcessContextStats() {
+        ProcessContext c = processContext;
+        return c == null ? null : c.stats();
     }
 
     /** Whether the probes are attached right now. */

@@ -1,6 +1,7 @@
 package io.tcptrace.event;
 
 import io.tcptrace.event.EventSchema.Type;
+import io.tcptrace.process.ProcessContext;
 
 /**
  * One moment in a TCP connection's life seen in the kernel: it was opened by this host
@@ -17,11 +18,13 @@ import io.tcptrace.event.EventSchema.Type;
  * @param durationMicros close only: established to closed; else -1
  * @param bytesIn        close only: bytes received by this side
  * @param bytesOut       close only: bytes this side sent and the peer acknowledged
+ * @param context        the process context (executable, command line, parent, user, cgroup...),
+ *                       looked up when the record was read; null when the tracer has it off
  */
 public record ConnectionEvent(Type type, long timeMicros, boolean inbound, int ipVersion, String srcIp, int srcPort,
         String destIp, int destPort, long processId, long threadId, String processName, long userId, long cgroupId,
         String host, Outcome outcome, long latencyMicros, long durationMicros, long bytesIn, long bytesOut,
-        String probe) {
+        String probe, ProcessContext.Fields context) {
 
     public String direction() {
         return inbound ? "inbound" : "outbound";

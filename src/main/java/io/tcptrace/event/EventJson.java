@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import io.tcptrace.event.EventSchema.Field;
+import io.tcptrace.process.ProcessContext;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.LocalDateTime;
@@ -87,6 +88,9 @@ public final class EventJson {
                 }
                 case ACCEPT -> { }
             }
+            if (e.context() != null) {
+                context(e.context());
+            }
             string(Field.PROBE, e.probe());
             string(Field.VENDOR_PRODUCT_FIELD, EventSchema.VENDOR_PRODUCT);
             number(Field.SCHEMA_VERSION, EventSchema.VERSION);
@@ -97,6 +101,27 @@ public final class EventJson {
             throw new UncheckedIOException(ex);
         } finally {
             out.reset();
+        }
+    }
+
+    /** The process context, in the schema's order, each field only when known. */
+    private void context(ProcessContext.Fields c) throws IOException {
+        optional(Field.PROCESS_PATH, c.processPath());
+        optional(Field.PROCESS, c.process());
+        if (c.parentProcessId() > 0) {
+            number(Field.PARENT_PROCESS_ID, c.parentProcessId());
+        }
+        optional(Field.PARENT_PROCESS_NAME, c.parentProcessName());
+        optional(Field.USER, c.user());
+        optional(Field.CGROUP, c.cgroup());
+        optional(Field.SERVICE, c.service());
+        optional(Field.CONTAINER_ID, c.containerId());
+        optional(Field.POD_UID, c.podUid());
+    }
+
+    private void optional(Field f, String value) throws IOException {
+        if (value != null) {
+            string(f, value);
         }
     }
 

@@ -14,6 +14,8 @@ import io.tcptrace.event.EventSchema.Type;
 import io.tcptrace.event.HostName;
 import io.tcptrace.kernel.btf.BtfException;
 import io.tcptrace.kernel.btf.KernelOffsets;
+import io.tcptrace.process.ProcessContext;
+import io.tcptrace.process.ProcessProbes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -23,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +37,11 @@ import org.slf4j.LoggerFactory;
  * <p>One poll thread owns an instance. Records are decoded straight from the kernel's buffer
  * into a reused batch list; the batch goes to the handler after the reader has returned, so no
  * handler code ever runs inside a native callback.
+ *
+ * <p>With the process context on (and the ring buffer), bpf/process.bpf.c is appended to the
+ * source: its exec/fork/exit records come through the same buffer and feed the
+ * {@link ProcessContext}, which gives every event its executable, command line, parent, user and
+ * cgroup. Its tracepoints are attached after the connection probes and detached before them.
  */
 public final class ConnectTracer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectTracer.class);
@@ -50,6 +58,8 @@ public final class ConnectTracer implements AutoCloseable {
     private final List<ConnectionEvent> batch = new ArrayList<>(MAX_BATCH);
     private final BatchHandler handler;
     private final RecordDecoder decoder;
+    private final ProcessContext processContext;
+    private final boolean processProbes;
 
     /** Receives decoded events on the poll thread. The list is reused: keep the events, not the list. */
     @FunctionalInterface
@@ -58,14 +68,16 @@ public final class ConnectTracer implements AutoCloseable {
     }
 
     private ConnectTracer(TracerConfiguration config, ProbeMode probe, Transport transport, BpfModule module,
-            BatchHandler handler, String host) {
+            BatchHandler handler, String host, ProcessContext processContext, boolean processProbes) {
         this.config = config;
         this.probe = probe;
         this.transport = transport;
         this.module = module;
         this.handler = handler;
+        this.processContext = processContext;
+        this.processProbes = processProbes;
         this.counters = module.map("counters");
-        this.decoder = new RecordDecoder(new KernelClock(), host, batch::add);
+        this.decoder = new RecordDecoder(new KernelClock(), host, batch::add, processContext);
         BpfMap events = module.map("events");
         this.reader = transport == Transport.RINGBUF
                 ? new MappedRingBuffer(events, decoder)
@@ -95,6 +107,15 @@ public final class ConnectTracer implements AutoCloseable {
      * nothing stays half-attached in the kernel.
      */
     public static ConnectTracer open(TracerConfiguration config, BatchHandler handler) {
+        return open(config, handler, null);
+    }
+
+    /**
+     * As {@link #open(TracerConfiguration, BatchHandler)}; {@code processLoader} runs the process
+     * context's slow lookups (/proc, cgroup tree, user database): one thread with a bounded
+     * queue, owned by the caller; null makes a daemon thread the tracer owns.
+     */
+    public static ConnectTracer open(TracerConfiguration config, BatchHandler handler, ExecutorService processLoader) {
         Path cacheDir = Path.of(config.getCacheDir());
         String host = config.getHostName() == null || config.getHostName().isBlank() ? HostName.kernel()
                 : config.getHostName();
@@ -109,22 +130,45 @@ public final class ConnectTracer implements AutoCloseable {
         }
         chooseEvents(config, probe);
         String source = readSource(config.getBpfSource());
+        List<String> flags = cflags(config, probe, transport);
+        // The fragment uses the connection program's ring buffer and counters: a bpfSource of
+        // another shape (no process counters) gets the context from /proc only.
+        boolean processRecords = config.isProcessContext() && transport == Transport.RINGBUF
+                && source.contains("COUNTER_LOST_PROCESS_ARGS");
+        if (processRecords) {
+            source = source + "\n" + ProcessProbes.source();
+            flags.addAll(ProcessProbes.cflags(config.processSettings()));
+        } else if (config.isProcessContext()) {
+            LOG.info("process context from /proc only ({}): a process that exits right after its connect may have"
+                    + " no executable or command line", transport != Transport.RINGBUF
+                    ? "the kernel's process records need transport=ringbuf"
+                    : "the BPF source declares no process counters");
+        }
         long started = System.nanoTime();
-        BpfModule module = BpfModule.compile(source, sourceName(config.getBpfSource()), cflags(config, probe, transport));
+        BpfModule module = BpfModule.compile(source, sourceName(config.getBpfSource()), flags);
         Libc.malloc_trim(0);
         LOG.info("compiled {} for {} probe with {} transport in {} ms", sourceName(config.getBpfSource()),
                 probe.name().toLowerCase(Locale.ROOT), transport.name().toLowerCase(Locale.ROOT), (System.nanoTime() - started) / 1_000_000);
         ConnectTracer tracer = null;
+        ProcessContext context = null;
         try {
             loadFilters(module, config);
-            tracer = new ConnectTracer(config, probe, transport, module, handler, host);
+            context = config.isProcessContext() ? ProcessContext.create(config.processSettings(), processLoader) : null;
+            tracer = new ConnectTracer(config, probe, transport, module, handler, host, context, processRecords);
             tracer.attach();
+            if (context != null) {
+                // after attaching: a process started meanwhile is in the records, in /proc, or both
+                context.learnExisting();
+            }
             return tracer;
         } catch (RuntimeException e) {
             if (tracer != null) {
                 tracer.close();
             } else {
                 module.close();
+                if (context != null) {
+                    context.close();
+                }
             }
             throw e;
         }
@@ -142,6 +186,9 @@ public final class ConnectTracer implements AutoCloseable {
                     module.attachKprobe(fn, "kprobe_connect_entry", false);
                     module.attachKprobe(fn, "kprobe_connect_return", true);
                 }
+            }
+            if (processProbes) {
+                ProcessProbes.attach(module, config.processSettings());
             }
         } catch (RuntimeException e) {
             module.detachAll();
@@ -191,7 +238,13 @@ public final class ConnectTracer implements AutoCloseable {
      */
     public KernelCounters counters() {
         return new KernelCounters(counters.sumPerCpu(0, possibleCpus), counters.sumPerCpu(1, possibleCpus),
-                counters.sumPerCpu(2, possibleCpus), counters.sumPerCpu(3, possibleCpus), decoder.malformed());
+                counters.sumPerCpu(2, possibleCpus), counters.sumPerCpu(3, possibleCpus), decoder.malformed(),
+                ProcessProbes.lostRecords(counters, possibleCpus), ProcessProbes.lostArgs(counters, possibleCpus));
+    }
+
+    /** The process context events get their fields from; null when processContext=false. */
+    public ProcessContext processContext() {
+        return processContext;
     }
 
     public ProbeMode probe() {
@@ -211,7 +264,13 @@ public final class ConnectTracer implements AutoCloseable {
         try {
             reader.close();
         } finally {
-            module.close();
+            try {
+                module.close();
+            } finally {
+                if (processContext != null) {
+                    processContext.close();
+                }
+            }
         }
     }
 

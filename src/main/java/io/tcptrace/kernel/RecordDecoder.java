@@ -5,6 +5,8 @@ import io.tcptrace.event.ConnectionEvent;
 import io.tcptrace.event.EventSchema.Type;
 import io.tcptrace.event.IpText;
 import io.tcptrace.event.Outcome;
+import io.tcptrace.process.ProcessContext;
+import io.tcptrace.process.ProcessRecords;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
@@ -14,6 +16,11 @@ import java.util.function.Consumer;
  * wrote (little endian) into {@link ConnectionEvent}s. The offsets are the ones the C side
  * asserts with {@code _Static_assert(offsetof(...))}; RecordLayoutTest holds the two together.
  * One instance per poll thread.
+ *
+ * <p>Process records (kinds 16-18, bpf/process.bpf.c) share the buffer and come first, in the
+ * order the kernel wrote them, so a process's exec is in the cache before its connections are
+ * decoded; each connection event then gets its process context here, on the poll thread (a
+ * cache hit costs well under a microsecond, a miss waits at most the context's budget).
  */
 public final class RecordDecoder implements RecordHandler {
     static final int SIZE = 112;
@@ -45,18 +52,39 @@ public final class RecordDecoder implements RecordHandler {
     private final KernelClock clock;
     private final String host;
     private final Consumer<ConnectionEvent> sink;
+    private final ProcessContext context;
+    private final ProcessRecords processRecords;
     private final byte[] comm = new byte[16];
     private long malformed;
 
     public RecordDecoder(KernelClock clock, String host, Consumer<ConnectionEvent> sink) {
+        this(clock, host, sink, null);
+    }
+
+    /** {@code context}: where process records go and events get their context; null for neither. */
+    public RecordDecoder(KernelClock clock, String host, Consumer<ConnectionEvent> sink, ProcessContext context) {
         this.clock = clock;
         this.host = host;
         this.sink = sink;
+        this.context = context;
+        this.processRecords = context == null ? null : context.records();
     }
 
     @Override
     public void onRecord(ByteBuffer b, int off, int length) {
-        Type type = length < SIZE ? null : switch (b.get(off + KIND)) {
+        if (length < 1) {
+            malformed++;
+            return;
+        }
+        byte kind = b.get(off + KIND);
+        if (ProcessRecords.isProcessKind(kind & 0xff)) {
+            // too short for its kind: ProcessRecords counts it; no context here: not compiled in, never expected
+            if (processRecords == null || !processRecords.accept(b, off, length)) {
+                malformed++;
+            }
+            return;
+        }
+        Type type = length < SIZE ? null : switch (kind) {
             case RECORD_CONNECT -> Type.CONNECT;
             case RECORD_ACCEPT -> Type.ACCEPT;
             case RECORD_CLOSE -> Type.CLOSE;
@@ -82,7 +110,8 @@ public final class RecordDecoder implements RecordHandler {
                 b.getInt(off + UID) & 0xffffffffL, b.getLong(off + CGROUP_ID), host, outcome,
                 type == Type.CONNECT && tracepoint ? span / 1000 : -1,
                 type == Type.CLOSE ? span / 1000 : -1,
-                b.getLong(off + BYTES_IN), b.getLong(off + BYTES_OUT), tracepoint ? "tracepoint" : "kprobe");
+                b.getLong(off + BYTES_IN), b.getLong(off + BYTES_OUT), tracepoint ? "tracepoint" : "kprobe",
+                context == null ? null : context.of(b.getInt(off + PID), b.getInt(off + UID), b.getLong(off + CGROUP_ID)));
     }
 
     private String comm(ByteBuffer b, int off) {

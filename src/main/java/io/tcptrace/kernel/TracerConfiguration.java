@@ -1,6 +1,7 @@
 package io.tcptrace.kernel;
 
 import io.tcptrace.event.EventSchema.Type;
+import io.tcptrace.process.ProcessSettings;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Locale;
@@ -78,6 +79,19 @@ public class TracerConfiguration implements Cloneable {
                             + " than half full, back to the process's nice once drained (needs CAP_SYS_NICE or"
                             + " RLIMIT_NICE, e.g. LimitNICE=+0 in the systemd unit)", defaultValue = "true")
     private boolean boostPriority = true;
+    @UriParam(label = "process", description = "Add the process context to every event: executable, command line,"
+                            + " parent, user name, cgroup, systemd service, container and pod (from the kernel's"
+                            + " exec/fork/exit records and /proc)", defaultValue = "true")
+    private boolean processContext = true;
+    @UriParam(label = "process", description = "Report command lines (the process field); they can hold secrets."
+                            + " false leaves the field out and the kernel reads no arguments", defaultValue = "true")
+    private boolean cmdline = true;
+    @UriParam(label = "process", description = "Cut command lines to this many bytes (16 to 32768)",
+              defaultValue = "1024")
+    private int cmdlineMaxBytes = 1024;
+    @UriParam(label = "process", description = "Processes remembered in the process cache (exited ones are evicted"
+                            + " first, then the least recently used)", defaultValue = "65536")
+    private int processCacheMax = 65536;
 
     public TracerConfiguration copy() {
         try {
@@ -293,6 +307,51 @@ public class TracerConfiguration implements Cloneable {
 
     public void setBoostPriority(boolean boostPriority) {
         this.boostPriority = boostPriority;
+    }
+
+    public boolean isProcessContext() {
+        return processContext;
+    }
+
+    public void setProcessContext(boolean processContext) {
+        this.processContext = processContext;
+    }
+
+    public boolean isCmdline() {
+        return cmdline;
+    }
+
+    public void setCmdline(boolean cmdline) {
+        this.cmdline = cmdline;
+    }
+
+    public int getCmdlineMaxBytes() {
+        return cmdlineMaxBytes;
+    }
+
+    public void setCmdlineMaxBytes(int bytes) {
+        if (bytes < 16 || bytes > ProcessSettings.CMDLINE_MAX_LIMIT) {
+            throw new IllegalArgumentException("cmdlineMaxBytes=" + bytes + " is out of range: use 16 to "
+                    + ProcessSettings.CMDLINE_MAX_LIMIT + " (tcptrace.cmdline-max-bytes)");
+        }
+        this.cmdlineMaxBytes = bytes;
+    }
+
+    public int getProcessCacheMax() {
+        return processCacheMax;
+    }
+
+    public void setProcessCacheMax(int max) {
+        if (max < 1) {
+            throw new IllegalArgumentException("processCacheMax=" + max + " must be at least 1"
+                    + " (tcptrace.process-cache-max)");
+        }
+        this.processCacheMax = max;
+    }
+
+    /** The process context's settings from these options (the rest at their defaults). */
+    public ProcessSettings processSettings() {
+        return ProcessSettings.defaults().withCmdline(cmdline, cmdlineMaxBytes).withProcessCacheMax(processCacheMax);
     }
 
     private static <T> Set<T> numbers(String csv, Function<String, T> parse, String option) {

@@ -7,6 +7,7 @@ import io.tcptrace.camel.BccConsumer;
 import org.apache.camel.processor.FilterProcessor;
 import io.tcptrace.delivery.DeliveryEndpoint;
 import io.tcptrace.delivery.DeliveryStats;
+import io.tcptrace.process.ProcessContext;
 import io.tcptrace.sink.JsonLinesFile;
 import java.util.function.ToDoubleFunction;
 import org.apache.camel.CamelContext;
@@ -39,6 +40,13 @@ public final class TcptraceMetrics {
         FunctionCounter.builder("tcptrace.kernel.events.lost", source, e -> e.getKernelCounters().malformed())
                 .description("events the kernel could not hand over").tag("reason", "malformed")
                 .register(registry);
+        FunctionCounter.builder("tcptrace.kernel.events.lost", source, e -> e.getKernelCounters().lostProcess())
+                .description("events the kernel could not hand over").tag("reason", "process_record_buffer_full")
+                .register(registry);
+        FunctionCounter.builder("tcptrace.kernel.events.lost", source, e -> e.getKernelCounters().lostProcessArgs())
+                .description("events the kernel could not hand over").tag("reason", "process_args_map_full")
+                .register(registry);
+        bindProcessContext(source, registry);
         FilterProcessor ownFilter = context.getProcessor("drop-own-connections", FilterProcessor.class);
         if (ownFilter != null) {
             FunctionCounter.builder("tcptrace.events.filtered", ownFilter, FilterProcessor::getFilteredCount)
@@ -62,6 +70,33 @@ public final class TcptraceMetrics {
             FunctionCounter.builder("tcptrace.sink.lost", file, JsonLinesFile::getLost).tag("sink", "file")
                     .tag("reason", "write_failed").description("events a sink lost").register(registry);
         }
+    }
+
+    /** Process context caches: hits, misses (then /proc, the cgroup tree or the user database), evictions. */
+    private static void bindProcessContext(BccConsumer source, MeterRegistry registry) {
+        processCounter(registry, "tcptrace.process.cache.hits", "process", source, s -> s.processes().hits());
+        processCounter(registry, "tcptrace.process.cache.misses", "process", source, s -> s.processes().misses());
+        processCounter(registry, "tcptrace.process.cache.evictions", "process", source,
+                s -> s.processes().evictions());
+        processCounter(registry, "tcptrace.process.cache.hits", "cgroup", source, s -> s.cgroups().hits());
+        processCounter(registry, "tcptrace.process.cache.misses", "cgroup", source, s -> s.cgroups().misses());
+        processCounter(registry, "tcptrace.process.cache.hits", "user", source, s -> s.users().hits());
+        processCounter(registry, "tcptrace.process.cache.misses", "user", source, s -> s.users().misses());
+        FunctionCounter.builder("tcptrace.process.lookup.timeouts", source,
+                e -> e.getProcessContextStats() == null ? 0 : e.getProcessContextStats().lookupTimeouts())
+                .description("lookups that outlasted the budget: the event went out without their result")
+                .register(registry);
+        Gauge.builder("tcptrace.process.cache.size", source,
+                e -> e.getProcessContextStats() == null ? 0 : e.getProcessContextStats().processes().size())
+                .description("processes in the process cache").register(registry);
+    }
+
+    private static void processCounter(MeterRegistry r, String name, String cache, BccConsumer source,
+            ToDoubleFunction<ProcessContext.Stats> f) {
+        FunctionCounter.builder(name, source, e -> {
+            ProcessContext.Stats s = e.getProcessContextStats();
+            return s == null ? 0 : f.applyAsDouble(s);
+        }).tag("cache", cache).description("process context cache lookups").register(r);
     }
 
     private static void bindDelivery(MeterRegistry registry, DeliveryEndpoint d) {

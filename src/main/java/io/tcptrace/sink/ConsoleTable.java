@@ -14,9 +14,10 @@ import org.apache.camel.Message;
 public class ConsoleTable {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS")
             .withZone(ZoneId.systemDefault());
-    private static final String FORMAT = "%-12s %-7s %-7s %-16s %-2s %-30s %-30s %-11s %s";
-    static final String HEADING = String.format(FORMAT, "TIME", "TYPE", "PID", "COMM", "IP", "SOURCE", "DESTINATION",
-            "OUTCOME", "LAT(ms) or DUR(s) OUT/IN bytes");
+    private static final int PROCESS_WIDTH = 32;
+    private static final String FORMAT = "%-12s %-7s %-7s %-" + PROCESS_WIDTH + "s %-2s %-30s %-30s %-11s %s";
+    static final String HEADING = String.format(FORMAT, "TIME", "TYPE", "PID", "PROCESS", "IP", "SOURCE",
+            "DESTINATION", "OUTCOME", "LAT(ms) or DUR(s) OUT/IN bytes");
     private boolean headingPrinted;
 
     /** One table row, preceded by the heading on the first call. */
@@ -33,7 +34,7 @@ public class ConsoleTable {
                 TIME.format(Instant.EPOCH.plusNanos(m.getHeader(BccConstants.TIME, Long.class) * 1000)),
                 type,
                 m.getHeader(BccConstants.PID, Long.class),
-                m.getHeader(BccConstants.PROCESS_NAME, String.class),
+                process(m),
                 m.getHeader(BccConstants.IP_VERSION, Integer.class),
                 endpoint(m.getHeader(BccConstants.SRC_IP, String.class), m.getHeader(BccConstants.SRC_PORT, Integer.class)),
                 endpoint(m.getHeader(BccConstants.DEST_IP, String.class),
@@ -45,6 +46,15 @@ public class ConsoleTable {
         }
         headingPrinted = true;
         return HEADING + System.lineSeparator() + row;
+    }
+
+    /** The executable's path when known (its end, when too long: the name is what tells), else the comm. */
+    private static String process(Message m) {
+        String path = m.getHeader(BccConstants.PROCESS_PATH, String.class);
+        if (path == null) {
+            return m.getHeader(BccConstants.PROCESS_NAME, String.class);
+        }
+        return path.length() <= PROCESS_WIDTH ? path : "..." + path.substring(path.length() - PROCESS_WIDTH + 3);
     }
 
     private static String endpoint(String ip, Integer port) {

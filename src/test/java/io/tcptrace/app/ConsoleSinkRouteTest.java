@@ -45,9 +45,9 @@ class ConsoleSinkRouteTest extends YamlRoutesTestSupport {
             Thread.sleep(20);
         }
         String out = captured.toString(StandardCharsets.UTF_8);
-        assertTrue(out.startsWith("TIME         TYPE    PID     COMM             IP SOURCE"), out);
+        assertTrue(out.startsWith("TIME         TYPE    PID     PROCESS" + " ".repeat(26) + "IP SOURCE"), out);
         assertTrue(row != null, "no row for pid " + pid + " in:\n" + out);
-        assertTrue(row.matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3}\\s+connect\\s+" + pid + "\\s+bash\\s+4\\s+127\\.0\\.0\\.1:\\d+\\s+"
+        assertTrue(row.matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3}\\s+connect\\s+" + pid + "\\s+/\\S*/bash\\s+4\\s+127\\.0\\.0\\.1:\\d+\\s+"
                 + "127\\.0\\.0\\.1:" + port + "\\s+refused\\s+\\d+\\.\\d{3}"), row);
     }
 }

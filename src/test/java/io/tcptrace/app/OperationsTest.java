@@ -38,6 +38,14 @@ class OperationsTest {
             assertEquals(50.0, Metrics.value(text, "tcptrace_kernel_events_read_total").orElseThrow());
             assertEquals(0.0, Metrics.value(text, "tcptrace_kernel_events_lost_total{reason=\"buffer_full\"}").orElseThrow());
             assertEquals(1.0, Metrics.value(text, "tcptrace_probes_attached").orElseThrow());
+            // the 50 events' process (this JVM, read from /proc at start): cache hits, nothing lost
+            assertTrue(Metrics.value(text, "tcptrace_process_cache_hits_total{cache=\"process\"}").orElseThrow() >= 50,
+                    text);
+            assertTrue(Metrics.value(text, "tcptrace_process_cache_size").orElseThrow() > 0);
+            assertEquals(0.0, Metrics.value(text,
+                    "tcptrace_kernel_events_lost_total{reason=\"process_record_buffer_full\"}").orElseThrow());
+            assertEquals(0.0, Metrics.value(text,
+                    "tcptrace_kernel_events_lost_total{reason=\"process_args_map_full\"}").orElseThrow());
             assertTrue(Metrics.value(text, "tcptrace_sink_spool_bytes{sink=\"splunk\"}").orElseThrow() > 0);
             assertTrue(text.contains("jvm_memory_used_bytes"), "JVM binders");
             assertFalse(text.contains(TOKEN), "no secret in metrics");

@@ -17,6 +17,11 @@ import java.util.function.BooleanSupplier;
  */
 public abstract class YamlRoutesAccess extends YamlRoutesTestSupport {
     protected static final long PID = ProcessHandle.current().pid();
+    /** The fields of a tracepoint-mode connect event, in the order they are written (schema 2). */
+    public static final List<String> CONNECT_FIELDS = List.of("time", "event_type", "action", "direction", "transport",
+            "ip_version", "src_ip", "src_port", "dest_ip", "dest_port", "process_id", "thread_id", "process_name",
+            "user_id", "cgroup_id", "host", "outcome", "connect_latency_us", "probe", "vendor_product",
+            "schema_version");
 
     // No initializer: CamelTestSupport asks for properties before field initializers run.
     private int port;

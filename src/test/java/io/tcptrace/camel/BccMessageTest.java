@@ -11,13 +11,15 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.DefaultExchange;
+import io.tcptrace.process.ProcessContext;
 import org.junit.jupiter.api.Test;
 
 /** The lazy headers behave as Camel's own map wherever Camel touches them: reads, writes, copies. */
 class BccMessageTest {
     private static final ConnectionEvent EVENT = new ConnectionEvent(Type.CONNECT, 1_700_000_000_123_456L, false, 4,
             "10.0.0.1", 40000, "10.0.0.2", 443, 42, 43, "curl", 1000, 7, "h", Outcome.ESTABLISHED, 250, -1, 0, 0,
-            "tracepoint");
+            "tracepoint", new ProcessContext.Fields("/usr/bin/curl", "curl https://example.test", 41, "sh", "alice",
+                    "/system.slice/docker-" + "a".repeat(64) + ".scope", null, "a".repeat(64), null));
 
     @Test
     void headersSurviveCopiesAndWrites() throws Exception {
@@ -28,6 +30,9 @@ class BccMessageTest {
             Message copy = exchange.copy().getMessage();
             assertEquals(1_700_000_000_123_456L, copy.getHeader(BccConstants.TIME, Long.class));
             assertEquals(443, copy.getHeader(BccConstants.DEST_PORT));
+            assertEquals("/usr/bin/curl", copy.getHeader(BccConstants.PROCESS_PATH));
+            assertEquals("a".repeat(64), copy.getHeader(BccConstants.CONTAINER_ID));
+            assertNull(copy.getHeader(BccConstants.SERVICE));
             assertEquals(Boolean.TRUE, copy.getHeader(BccConstants.BATCH_END));
             Message m = exchange.getMessage();
             assertEquals(42L, m.getHeader(BccConstants.PID));

@@ -98,7 +98,7 @@ class KprobeModeTest {
         assertEquals(List.of(), openLog.stream().filter(l -> l.startsWith("WARN")).toList(), "no WARN at start-up");
         assertEquals(ProbeMode.KPROBE, kprobe.tracer.probe());
         assertEquals(List.of("kprobe tcp_v4_connect", "kretprobe tcp_v4_connect", "kprobe tcp_v6_connect",
-                "kretprobe tcp_v6_connect"), kprobe.tracer.attachments().stream().map(BpfModule.Attachment::description).toList());
+                "kretprobe tcp_v6_connect"), kprobes(kprobe));
         assertEquals(ProbeMode.TRACEPOINT, auto.tracer.probe(), "probe=auto on a kernel with both");
     }
 
@@ -217,6 +217,7 @@ class KprobeModeTest {
         assertEquals("kprobe", k.probe());
         assertEquals(List.of(ipVersion, address, sport, address, port, PID),
                 List.of(k.ipVersion(), k.srcIp(), k.srcPort(), k.destIp(), k.destPort(), k.processId()), k.toString());
+        assertTrue(k.context() != null && k.context().processPath() != null, "kprobe mode has the process context: " + k);
         assertEquals(fields(t), fields(k), "kprobe " + k + " vs tracepoint " + t);
         assertNull(k.outcome());
         assertEquals(-1, k.latencyMicros());
@@ -228,7 +229,7 @@ class KprobeModeTest {
     private static List<Object> fields(ConnectionEvent e) {
         return Arrays.asList(e.type(), e.inbound(), e.ipVersion(), e.srcIp(), e.srcPort(), e.destIp(), e.destPort(),
                 e.processId(), e.threadId(), e.processName(), e.userId(), e.cgroupId(), e.host(), e.durationMicros(),
-                e.bytesIn(), e.bytesOut());
+                e.bytesIn(), e.bytesOut(), e.context());
     }
 
     private static ConnectionEvent only(TracerHarness h, int port) {
@@ -244,8 +245,14 @@ class KprobeModeTest {
         return e.type() == Type.CONNECT && e.destPort() == port;
     }
 
+    /** The kprobe attachments; the process context's tracepoints are attached in either mode. */
+    private static List<String> kprobes(TracerHarness h) {
+        return h.tracer.attachments().stream().map(BpfModule.Attachment::description)
+                .filter(d -> d.startsWith("kprobe ") || d.startsWith("kretprobe ")).toList();
+    }
+
     private static List<String> kernelFunctions(TracerHarness h) {
-        return h.tracer.attachments().stream().map(a -> a.description().replaceFirst("^\\S+ ", "")).distinct().toList();
+        return kprobes(h).stream().map(d -> d.replaceFirst("^\\S+ ", "")).distinct().toList();
     }
 
     /** No kprobe of ours is left in the kernel: neither a kprobe_events entry nor a registered probe. */

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tcptrace.KernelTestSupport;
 import io.tcptrace.bcc.BccException;
+import io.tcptrace.bcc.BpfModule;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
@@ -55,8 +56,13 @@ class TracerLifecycleTest {
         long maps = openFds("bpf-map");
         long perf = openFds("perf_event");
         try (TracerHarness h = new TracerHarness(TestConfig.defaults())) {
-            // tracepoint: two tracepoints; kprobe: entry and return on tcp_v4_connect and tcp_v6_connect
-            assertEquals(h.tracer.probe() == ProbeMode.TRACEPOINT ? 2 : 4, h.tracer.attachments().size());
+            // the connection probes (tracepoint: two tracepoints; kprobe: entry and return on tcp_v4_connect
+            // and tcp_v6_connect) and the process context's tracepoints (exec, fork, exit, execve arguments)
+            long connection = h.tracer.attachments().stream().map(BpfModule.Attachment::description)
+                    .filter(d -> d.startsWith("kprobe ") || d.startsWith("kretprobe ") || d.startsWith("tracepoint tcp:")
+                            || d.startsWith("tracepoint sock:")).count();
+            assertEquals(h.tracer.probe() == ProbeMode.TRACEPOINT ? 2 : 4, connection, h.tracer.attachments().toString());
+            assertTrue(h.tracer.attachments().size() > connection, h.tracer.attachments().toString());
             assertTrue(openFds("bpf-prog") > progs);
         }
         assertEquals(progs, openFds("bpf-prog"), "program fds");

@@ -32,7 +32,8 @@ public record KernelOffsets(
         long taskStructTgid,
         long taskStructRealParent,
         long mmStructArgStart,
-        long mmStructArgEnd) {
+        long mmStructArgEnd,
+        long sockSkFlags) {
 
     public static final Path VMLINUX_BTF = Path.of("/sys/kernel/btf/vmlinux");
     private static final Logger LOG = LoggerFactory.getLogger(KernelOffsets.class);
@@ -85,7 +86,8 @@ public record KernelOffsets(
                 offset(r, ptr, "task_struct", "tgid", 4, PROCESS),
                 offset(r, ptr, "task_struct", "real_parent", POINTER, PROCESS),
                 offset(r, ptr, "mm_struct", "arg_start", UNSIGNED_LONG, PROCESS),
-                offset(r, ptr, "mm_struct", "arg_end", UNSIGNED_LONG, PROCESS));
+                offset(r, ptr, "mm_struct", "arg_end", UNSIGNED_LONG, PROCESS),
+                sockFlags(r, ptr));
     }
 
     /** The offsets as clang {@code -D} flags for the BPF program. */
@@ -104,11 +106,29 @@ public record KernelOffsets(
                 define("OFF_TASK_STRUCT_TGID", taskStructTgid),
                 define("OFF_TASK_STRUCT_REAL_PARENT", taskStructRealParent),
                 define("OFF_MM_STRUCT_ARG_START", mmStructArgStart),
-                define("OFF_MM_STRUCT_ARG_END", mmStructArgEnd));
+                define("OFF_MM_STRUCT_ARG_END", mmStructArgEnd),
+                define("OFF_SOCK_SK_FLAGS", sockSkFlags));
     }
 
     private static String define(String macro, long value) {
         return "-D" + macro + "=" + value;
+    }
+
+    /**
+     * sock's flags word (bit SOCK_DONE: the peer's FIN arrived). Recent kernels (6.18 here) keep it
+     * in sock_common as {@code skc_flags}, {@code sk_flags} being a macro; older ones in sock.
+     */
+    private static long sockFlags(MemberResolver r, int pointerSize) {
+        try {
+            return offset(r, pointerSize, "sock", "__sk_common.skc_flags", UNSIGNED_LONG, BYTES);
+        } catch (BtfException newLayout) {
+            try {
+                return offset(r, pointerSize, "sock", "sk_flags", UNSIGNED_LONG, BYTES);
+            } catch (BtfException oldLayout) {
+                throw new BtfException("struct sock has neither __sk_common.skc_flags nor sk_flags of "
+                        + pointerSize + " bytes in the kernel's BTF (" + r.source() + "); " + BYTES, oldLayout);
+            }
+        }
     }
 
     /**

@@ -103,6 +103,9 @@ class VmlinuxBtfTest {
         paths.put("OFF_TASK_STRUCT_REAL_PARENT", "task_struct.real_parent");
         paths.put("OFF_MM_STRUCT_ARG_START", "mm_struct.arg_start");
         paths.put("OFF_MM_STRUCT_ARG_END", "mm_struct.arg_end");
+        // Linux 6.13 moved sk_flags into sock_common as skc_flags.
+        boolean oldLayout = dump.struct("sock").members().stream().anyMatch(m -> "sk_flags".equals(m.name()));
+        paths.put("OFF_SOCK_SK_FLAGS", oldLayout ? "sock.sk_flags" : "sock.__sk_common.skc_flags");
         List<String> expected = new ArrayList<>();
         paths.forEach((macro, dotted) -> {
             int dot = dotted.indexOf('.');
