@@ -13,7 +13,7 @@
 # verdict (0 only if every run passed).
 #
 # Environment: TCPTRACE_VM_KERNEL (release, e.g. 6.1.0-56-amd64), TCPTRACE_VM_TESTS (tests file),
-# TCPTRACE_VM_TIMEOUT (seconds, default 1500), TCPTRACE_VM_MEMORY (MiB, default 3072),
+# TCPTRACE_VM_TIMEOUT (seconds, default 900: CI keeps the guest under 15 minutes), TCPTRACE_VM_MEMORY (MiB, default 3072),
 # TCPTRACE_VM_TIME_SCALE (factor for the tests' fixed waits, default 10),
 # TCPTRACE_VM_CACHE (kernel and initramfs cache, default .tools/kernel-vm).
 set -euo pipefail
@@ -25,7 +25,7 @@ say() { echo "kernel-vm: $*" >&2; }
 
 release=${TCPTRACE_VM_KERNEL:-}
 tests_file=${TCPTRACE_VM_TESTS:-$HERE/scripts/kernel-vm-tests.txt}
-timeout_s=${TCPTRACE_VM_TIMEOUT:-1500}
+timeout_s=${TCPTRACE_VM_TIMEOUT:-900}
 memory=${TCPTRACE_VM_MEMORY:-3072}
 time_scale=${TCPTRACE_VM_TIME_SCALE:-10}
 cache=${TCPTRACE_VM_CACHE:-$HERE/.tools/kernel-vm}
