@@ -66,6 +66,8 @@ public class BccEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "processCacheMax": target.getConfiguration().setProcessCacheMax(property(camelContext, int.class, value)); return true;
         case "processcontext":
         case "processContext": target.getConfiguration().setProcessContext(property(camelContext, boolean.class, value)); return true;
+        case "processlookupbudget":
+        case "processLookupBudget": target.getConfiguration().setProcessLookupBudget(property(camelContext, int.class, value)); return true;
         case "transport": target.getConfiguration().setTransport(property(camelContext, java.lang.String.class, value)); return true;
         case "uids": target.getConfiguration().setUids(property(camelContext, java.lang.String.class, value)); return true;
         default: return false;
@@ -118,6 +120,8 @@ public class BccEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "processCacheMax": return int.class;
         case "processcontext":
         case "processContext": return boolean.class;
+        case "processlookupbudget":
+        case "processLookupBudget": return int.class;
         case "transport": return java.lang.String.class;
         case "uids": return java.lang.String.class;
         default: return null;
@@ -171,6 +175,8 @@ public class BccEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "processCacheMax": return target.getConfiguration().getProcessCacheMax();
         case "processcontext":
         case "processContext": return target.getConfiguration().isProcessContext();
+        case "processlookupbudget":
+        case "processLookupBudget": return target.getConfiguration().getProcessLookupBudget();
         case "transport": return target.getConfiguration().getTransport();
         case "uids": return target.getConfiguration().getUids();
         default: return null;

@@ -23,7 +23,7 @@ public class BccEndpointUriFactory extends org.apache.camel.support.component.En
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(26);
+        Set<String> props = new HashSet<>(27);
         props.add("boostPriority");
         props.add("bpfSource");
         props.add("bridgeErrorHandler");
@@ -47,6 +47,7 @@ public class BccEndpointUriFactory extends org.apache.camel.support.component.En
         props.add("probe");
         props.add("processCacheMax");
         props.add("processContext");
+        props.add("processLookupBudget");
         props.add("program");
         props.add("transport");
         props.add("uids");

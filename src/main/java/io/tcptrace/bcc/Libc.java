@@ -35,6 +35,10 @@ public final class Libc {
 
     static native int munmap(Pointer addr, long length);
 
+    static final int MADV_DONTNEED = 4;
+
+    static native int madvise(Pointer addr, long length, int advice);
+
     static native int epoll_create1(int flags);
 
     static native int epoll_ctl(int epfd, int op, int fd, Pointer event);

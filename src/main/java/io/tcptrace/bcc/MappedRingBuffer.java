@@ -13,11 +13,15 @@ import java.nio.ByteOrder;
  * the kernel's ringbuf protocol allows: no native callback, no copy before decoding.
  *
  * <p>Layout (kernel/bpf/ringbuf.c): page 0 holds the consumer position, mapped read-write;
- * page 1 the producer position, then the data area mapped twice back to back, read-only, so a
- * record that wraps is still contiguous. Each record starts with an 8-byte header whose first
- * u32 is the length with a BUSY bit (still being written) and a DISCARD bit; records are
- * 8-byte aligned. The producer position is read with acquire, the header length with acquire,
- * and the consumer position written with release once per batch.
+ * page 1 the producer position, then the data area, read-only. The kernel offers the data area
+ * twice back to back, so that a record that wraps is contiguous; this reader maps it once and
+ * copies the rare record that wraps (one per pass over the buffer) into a small buffer instead:
+ * the kernel maps every page of the area at mmap time, so a second view would add the whole
+ * buffer size (32 MiB by default) to the tracer's RSS for no memory actually used. Each record
+ * starts with an 8-byte header whose first u32 is the length with a BUSY bit (still being
+ * written) and a DISCARD bit; records are 8-byte aligned, so a header never wraps. The producer
+ * position is read with acquire, the header length with acquire, and the consumer position
+ * written with release once per batch.
  */
 public final class MappedRingBuffer implements EventReader {
     private static final int BUSY_BIT = 1 << 31;
@@ -37,14 +41,16 @@ public final class MappedRingBuffer implements EventReader {
     private ByteBuffer consumer;
     private ByteBuffer producer;
     private ByteBuffer data;
+    /** The record that wraps past the end of the data area, copied contiguous. */
+    private ByteBuffer wrapped = ByteBuffer.allocate(0);
     private int epollFd = -1;
 
     /** Maps {@code map}'s memory; its data area is max_entries bytes, a power of two. */
     public MappedRingBuffer(BpfMap map, RecordHandler handler) {
         long dataSize = map.maxEntries();
-        if (Long.bitCount(dataSize) != 1 || 2 * dataSize + pageSize > Integer.MAX_VALUE) {
+        if (Long.bitCount(dataSize) != 1 || dataSize + pageSize > Integer.MAX_VALUE) {
             throw new BccException("ring buffer of " + dataSize + " bytes cannot be mapped: it must be a power of two"
-                    + " of at most 512 MiB");
+                    + " of at most 1 GiB");
         }
         this.name = map.name();
         this.dataSize = dataSize;
@@ -52,11 +58,10 @@ public final class MappedRingBuffer implements EventReader {
         this.handler = handler;
         try {
             consumerPage = map(pageSize, Libc.PROT_READ | Libc.PROT_WRITE, map.fd(), 0, "consumer page");
-            long producerLength = pageSize + 2 * dataSize;
-            producerArea = map(producerLength, Libc.PROT_READ, map.fd(), pageSize, "data area");
+            producerArea = map(pageSize + dataSize, Libc.PROT_READ, map.fd(), pageSize, "data area");
             consumer = consumerPage.getByteBuffer(0, pageSize).order(ByteOrder.nativeOrder());
             producer = producerArea.getByteBuffer(0, pageSize).order(ByteOrder.nativeOrder());
-            data = producerArea.getByteBuffer(pageSize, 2 * dataSize).order(ByteOrder.LITTLE_ENDIAN);
+            data = producerArea.getByteBuffer(pageSize, dataSize).order(ByteOrder.LITTLE_ENDIAN);
             epollFd = Libc.epoll_create1(Libc.EPOLL_CLOEXEC);
             if (epollFd < 0) {
                 throw failure("epoll_create1");
@@ -121,7 +126,12 @@ public final class MappedRingBuffer implements EventReader {
             int length = header & ~(BUSY_BIT | DISCARD_BIT);
             cons += (HEADER_SIZE + length + 7) & ~7L;
             if ((header & DISCARD_BIT) == 0) {
-                handler.onRecord(data, offset + HEADER_SIZE, length);
+                int start = offset + HEADER_SIZE;
+                if (start + length <= dataSize) {
+                    handler.onRecord(data, start, length);
+                } else {
+                    handler.onRecord(unwrap(start, length), 0, length);
+                }
                 handled++;
             }
             if (cons >= prod) {
@@ -132,6 +142,17 @@ public final class MappedRingBuffer implements EventReader {
         return handled;
     }
 
+    /** Copies a record that runs past the end of the data area and on from its start. */
+    private ByteBuffer unwrap(int start, int length) {
+        if (wrapped.capacity() < length) {
+            wrapped = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
+        }
+        int head = (int) (dataSize - start);
+        wrapped.put(0, data, start, head);
+        wrapped.put(head, data, 0, length - head);
+        return wrapped;
+    }
+
     @Override
     public void close() {
         if (epollFd >= 0) {
@@ -139,7 +160,7 @@ public final class MappedRingBuffer implements EventReader {
             epollFd = -1;
         }
         if (producerArea != null) {
-            Libc.munmap(producerArea, pageSize + 2 * dataSize);
+            Libc.munmap(producerArea, pageSize + dataSize);
             producerArea = null;
         }
         if (consumerPage != null) {

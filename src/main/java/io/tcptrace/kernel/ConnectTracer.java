@@ -3,6 +3,7 @@ package io.tcptrace.kernel;
 import io.tcptrace.bcc.BccException;
 import io.tcptrace.bcc.BpfMap;
 import io.tcptrace.bcc.BpfModule;
+import io.tcptrace.bcc.CompilerPages;
 import io.tcptrace.bcc.CpuList;
 import io.tcptrace.bcc.EventReader;
 import io.tcptrace.bcc.Libc;
@@ -147,8 +148,10 @@ public final class ConnectTracer implements AutoCloseable {
         long started = System.nanoTime();
         BpfModule module = BpfModule.compile(source, sourceName(config.getBpfSource()), flags);
         Libc.malloc_trim(0);
-        LOG.info("compiled {} for {} probe with {} transport in {} ms", sourceName(config.getBpfSource()),
-                probe.name().toLowerCase(Locale.ROOT), transport.name().toLowerCase(Locale.ROOT), (System.nanoTime() - started) / 1_000_000);
+        long released = CompilerPages.release();
+        LOG.info("compiled {} for {} probe with {} transport in {} ms (compiler code released from memory: {} MB)",
+                sourceName(config.getBpfSource()), probe.name().toLowerCase(Locale.ROOT),
+                transport.name().toLowerCase(Locale.ROOT), (System.nanoTime() - started) / 1_000_000, released / 1024);
         ConnectTracer tracer = null;
         ProcessContext context = null;
         try {

@@ -21,7 +21,7 @@ import org.apache.camel.spi.UriParams;
 @UriParams
 public class TracerConfiguration implements Cloneable {
     public static final int DEFAULT_BUFFER_PAGES = 8192;
-    /** 512 MiB: the data area is mapped twice and must stay addressable by a Java buffer. */
+    /** 512 MiB: the data area must stay addressable by a Java buffer (the perf buffers take this much per CPU). */
     public static final int MAX_BUFFER_PAGES = 131072;
     public static final int DEFAULT_PENDING_MAX = 65536;
 
@@ -92,6 +92,10 @@ public class TracerConfiguration implements Cloneable {
     @UriParam(label = "process", description = "Processes remembered in the process cache (exited ones are evicted"
                             + " first, then the least recently used)", defaultValue = "65536")
     private int processCacheMax = 65536;
+    @UriParam(label = "process", description = "Longest an event waits for a context lookup that misses the caches"
+                            + " (/proc, the cgroup tree, the user database), in milliseconds; a slower lookup finishes"
+                            + " in the background and serves the next event", defaultValue = "5")
+    private int processLookupBudget = 5;
 
     public TracerConfiguration copy() {
         try {
@@ -349,9 +353,22 @@ public class TracerConfiguration implements Cloneable {
         this.processCacheMax = max;
     }
 
+    public int getProcessLookupBudget() {
+        return processLookupBudget;
+    }
+
+    public void setProcessLookupBudget(int millis) {
+        if (millis < 0 || millis > 10_000) {
+            throw new IllegalArgumentException("processLookupBudget=" + millis + " must be 0 to 10000 ms"
+                    + " (tcptrace.process-lookup-budget-ms)");
+        }
+        this.processLookupBudget = millis;
+    }
+
     /** The process context's settings from these options (the rest at their defaults). */
     public ProcessSettings processSettings() {
-        return ProcessSettings.defaults().withCmdline(cmdline, cmdlineMaxBytes).withProcessCacheMax(processCacheMax);
+        return ProcessSettings.defaults().withCmdline(cmdline, cmdlineMaxBytes).withProcessCacheMax(processCacheMax)
+                .withBudgetMillis(processLookupBudget);
     }
 
     private static <T> Set<T> numbers(String csv, Function<String, T> parse, String option) {

@@ -29,6 +29,17 @@ import org.junit.jupiter.api.Test;
  * container.
  */
 class ProcessContextFileSinkTest extends YamlRoutesTestSupport {
+    /**
+     * This test is about finding the context, not about the lookup budget (BoundedWaitTest covers
+     * that): on a loaded machine a cgroup walk can take longer than the default 5 ms.
+     */
+    @Override
+    protected java.util.Properties properties() {
+        java.util.Properties p = super.properties();
+        p.setProperty("tcptrace.process-lookup-budget-ms", "2000");
+        return p;
+    }
+
     static final ObjectMapper JSON = new ObjectMapper();
 
     @Override

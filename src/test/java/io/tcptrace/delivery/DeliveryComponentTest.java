@@ -107,7 +107,7 @@ class DeliveryComponentTest {
         }
         await(() -> d.received.size() == 5000);
         context.getRouteController().stopRoute("sink");
-        assertSameRecords(expected(0, 5000), d.received);
+        assertSameRecords(expected(0, 5000), d.received());
         assertTrue(d.batchSizes.stream().allMatch(n -> n <= 100), d.batchSizes.toString());
         assertTrue(e.getStats().getSpooled() > 0, "the burst overflowed into the spool");
         assertEquals(e.getStats().getSpooled(), e.getStats().getReplayed(), "every spooled record was replayed");
@@ -140,7 +140,7 @@ class DeliveryComponentTest {
         await(() -> e.getState() == DeliveryState.DIRECT);
         assertEquals(0, e.getFailingForMillis());
         context.getRouteController().stopRoute("sink");
-        assertSameRecords(expected(0, 20_300), d.received);
+        assertSameRecords(expected(0, 20_300), d.received());
         assertTrue(e.getStats().getRetries() > 0);
         assertEquals(0, e.getStats().getLostTotal());
     }
@@ -156,7 +156,7 @@ class DeliveryComponentTest {
         assertTrue(e.getStats().getSpooled() > 0, "the memory queue overflowed");
         await(() -> d.received.size() == 20_000);
         context.getRouteController().stopRoute("sink");
-        assertSameRecords(expected(0, 20_000), d.received);
+        assertSameRecords(expected(0, 20_000), d.received());
         assertEquals(0, e.getSpoolBytes());
     }
 
@@ -176,7 +176,7 @@ class DeliveryComponentTest {
         }
         List<String> want = expected(0, 100);
         want.remove("{\"n\":42}");
-        assertEquals(want, d.received);
+        assertEquals(want, d.received());
         assertEquals(1, e.getStats().getDeadLettered());
         assertEquals(0, e.getStats().getRetries(), "a refusal is never retried");
         assertEquals(List.of("{\"n\":42}"), deadLetterLines());
@@ -200,7 +200,7 @@ class DeliveryComponentTest {
             assertEquals(tooLargeAfterFirst, d.tooLargeAnswers, "the cut is remembered: no more 413s");
             assertTrue(tooLargeAfterFirst >= 1 && tooLargeAfterFirst <= 4, "halved a few times: " + tooLargeAfterFirst);
             assertTrue(d.acceptedBytes.stream().allMatch(b -> b <= 200), d.acceptedBytes.toString());
-            assertSameRecords(expected(0, 2000), d.received);
+            assertSameRecords(expected(0, 2000), d.received());
             assertEquals(0, e.getStats().getDeadLettered());
 
             // A record larger than the limit on its own: dead-lettered with one ERROR naming the size.
@@ -223,7 +223,7 @@ class DeliveryComponentTest {
             for (int i = 0; i < 1000; i++) {
                 offer(i, i % 100 == 99);
             }
-            await(() -> new HashSet<>(d.received).size() == 1000 && e.getState() == DeliveryState.DIRECT);
+            await(() -> new HashSet<>(d.received()).size() == 1000 && e.getState() == DeliveryState.DIRECT);
             assertEquals(1, log.lines().stream().filter(l -> l.contains("may be stored twice")).count(),
                     log.lines().toString());
         }
@@ -233,7 +233,7 @@ class DeliveryComponentTest {
         assertTrue(duplicates > 0 && duplicates <= 175, "duplicates bounded: " + duplicates);
         List<Integer> sizes = new ArrayList<>(d.batchSizes);
         assertTrue(sizes.get(1) <= Math.max(1, sizes.get(0) / 2) && sizes.get(2) <= Math.max(1, sizes.get(1) / 2), sizes.toString());
-        assertEquals(new HashSet<>(expected(0, 1000)), new HashSet<>(d.received), "every record arrived");
+        assertEquals(new HashSet<>(expected(0, 1000)), new HashSet<>(d.received()), "every record arrived");
     }
 
     @Test
@@ -246,13 +246,13 @@ class DeliveryComponentTest {
         }
         context.getRouteController().stopRoute("sink");
         assertEquals(1, d.stops, "the sender stops with the route");
-        assertEquals(List.of(), d.received);
+        assertEquals(List.of(), d.received());
         assertTrue(e.getSpoolBytes() >= 0);
         d.down = false;
         context.getRouteController().startRoute("sink");
         assertEquals(2, d.starts, "the sender starts with the route, once each time");
         await(() -> d.received.size() == 1000);
-        assertSameRecords(expected(0, 1000), d.received);
+        assertSameRecords(expected(0, 1000), d.received());
         assertEquals(1000, e.getStats().getReplayed());
     }
 
@@ -299,7 +299,7 @@ class DeliveryComponentTest {
         ScriptedDestination d = new ScriptedDestination();
         DeliveryEndpoint e = start(d, "");
         await(() -> d.received.size() == 2);
-        assertEquals(expected(0, 2), d.received);
+        assertEquals(expected(0, 2), d.received());
         assertEquals(1, e.getStats().getLost(DeliveryStats.Loss.TORN_RECORD));
         assertEquals(0, e.getStats().getLost(DeliveryStats.Loss.SPOOL_FULL));
     }

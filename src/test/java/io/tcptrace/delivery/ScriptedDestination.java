@@ -12,6 +12,13 @@ import java.util.List;
  */
 final class ScriptedDestination implements BatchSender {
     final List<String> received = Collections.synchronizedList(new ArrayList<>());
+
+    /** A copy taken under the list's lock: the delivery thread appends while a test reads. */
+    List<String> received() {
+        synchronized (received) {
+            return new ArrayList<>(received);
+        }
+    }
     final List<Integer> batchSizes = Collections.synchronizedList(new ArrayList<>());
     final List<Long> acceptedBytes = Collections.synchronizedList(new ArrayList<>());
     volatile boolean down;

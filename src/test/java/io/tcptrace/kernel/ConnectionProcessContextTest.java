@@ -33,7 +33,11 @@ import org.junit.jupiter.api.TestInstance;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ConnectionProcessContextTest {
-    private static final TestConfig CONNECTS = TestConfig.defaults().with(c -> c.setEvents("connect"));
+    // A generous lookup budget: these tests are about finding the context (BoundedWaitTest covers the budget).
+    private static final TestConfig CONNECTS = TestConfig.defaults().with(c -> {
+        c.setEvents("connect");
+        c.setProcessLookupBudget(2000);
+    });
 
     private TestProgram program;
     private Path mount;

@@ -1,6 +1,7 @@
 package io.tcptrace.kernel;
 
 import static io.tcptrace.KernelTestSupport.connectRefused;
+import static io.tcptrace.KernelTestSupport.connectRefusedFromBoundPort;
 import static io.tcptrace.KernelTestSupport.openFds;
 import static io.tcptrace.KernelTestSupport.refusedPort;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -10,6 +11,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tcptrace.KernelTestSupport;
 import io.tcptrace.bcc.BccException;
 import io.tcptrace.bcc.BpfModule;
+import io.tcptrace.event.ConnectionEvent;
+import io.tcptrace.event.Outcome;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
@@ -47,6 +52,56 @@ class TracerLifecycleTest {
             KernelCounters c = h.tracer.counters();
             assertTrue(c.lostBufferFull() > 0, "a " + burst + "-connect burst must overflow a tiny buffer: " + c);
             assertEquals(burst, delivered + c.lost(), "delivered " + delivered + " + lost " + c);
+        }
+    }
+
+    /**
+     * A data area of 2 pages holds 68 records of 120 bytes: 2,000 events wrap it about 29 times,
+     * and nearly every wrap leaves a record running past the end (read through a copy, since the
+     * area is mapped once). Every event must arrive, each with its own connect's source port.
+     */
+    @Test
+    void recordsThatWrapPastTheEndOfTheRingBufferArriveWhole() throws Exception {
+        int port = refusedPort();
+        TestConfig tiny = TestConfig.defaults().withExcludeOwnPid(false).withTransport(Transport.RINGBUF)
+                .withBufferPages(2).withOnlyPids(Set.of(PID)).withDestPorts(Set.of(port));
+        try (TracerHarness h = new TracerHarness(tiny)) {
+            List<Integer> sent = new ArrayList<>();   // a source port may come round again: a list
+            for (int round = 0; round < 40; round++) {
+                for (int i = 0; i < 50; i++) {   // 50 records fit the area: polled between rounds, none lost
+                    sent.add(connectRefusedFromBoundPort("127.0.0.1", port));
+                }
+                assertEquals(sent.size(), h.awaitCount(sent.size(), e -> e.destPort() == port).size());
+            }
+            List<Integer> received = new ArrayList<>();
+            for (ConnectionEvent e : h.events) {
+                assertEquals(PID, e.processId(), e.toString());
+                assertEquals("127.0.0.1", e.destIp(), e.toString());
+                assertEquals(KernelTestSupport.tracepointMode() ? Outcome.REFUSED : null, e.outcome(), e.toString());
+                received.add(e.srcPort());
+            }
+            assertEquals(0, h.tracer.counters().lost(), h.tracer.counters().toString());
+            Collections.sort(sent);
+            Collections.sort(received);
+            assertEquals(sent, received);
+        }
+    }
+
+    /** The compile's clang and LLVM code pages are given back once the program is loaded. */
+    @Test
+    void compilerCodeIsNotLeftResidentAfterTheCompile() throws Exception {
+        try (TracerHarness h = new TracerHarness(TestConfig.defaults())) {
+            long residentKb = 0;
+            boolean code = false;
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/smaps"))) {
+                if (line.matches("[0-9a-f]+-[0-9a-f]+ .*")) {
+                    code = line.contains(" r-xp ") && (line.contains("/libLLVM") || line.contains("/libclang"));
+                } else if (code && line.startsWith("Rss:")) {
+                    residentKb += Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+            // About 75 MB while compiling; a few pages may come back if another thread runs LLVM code.
+            assertTrue(residentKb < 4096, "libLLVM/libclang code still resident: " + residentKb + " kB");
         }
     }
 
