@@ -99,8 +99,7 @@ public final class KernelTestSupport {
     /** Connects from an explicitly bound source port, returns that port; the connect is expected to be refused. */
     public static int connectRefusedFromBoundPort(String address, int port) throws IOException {
         InetAddress addr = InetAddress.getByName(address);
-        try (SocketChannel ch = SocketChannel.open()) {
-            ch.bind(new InetSocketAddress(addr, 0));
+        try (SocketChannel ch = openBoundToAnotherPort(addr, port)) {
             int sport = ((InetSocketAddress) ch.getLocalAddress()).getPort();
             try {
                 ch.connect(new InetSocketAddress(addr, port));
@@ -109,6 +108,22 @@ public final class KernelTestSupport {
                 // refused: the kernel went CLOSE -> SYN_SENT -> CLOSE
             }
             return sport;
+        }
+    }
+
+    /**
+     * A socket bound to a kernel-chosen port of {@code addr} other than {@code port}: bound to the
+     * port it connects to, it would connect to itself (TCP simultaneous open), not be refused.
+     * bind(0) and refusedPort() draw from the same range, so in thousands of connects that happens.
+     */
+    static SocketChannel openBoundToAnotherPort(InetAddress addr, int port) throws IOException {
+        while (true) {
+            SocketChannel ch = SocketChannel.open();
+            ch.bind(new InetSocketAddress(addr, 0));
+            if (((InetSocketAddress) ch.getLocalAddress()).getPort() != port) {
+                return ch;
+            }
+            ch.close();
         }
     }
 

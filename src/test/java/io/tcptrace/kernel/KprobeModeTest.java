@@ -270,8 +270,7 @@ class KprobeModeTest {
 
     /** A connect from an explicitly bound source through a socket of the given family; refused. Returns the source port. */
     private static int connectRefused(ProtocolFamily family, String bind, String address, int port) throws IOException {
-        try (SocketChannel ch = SocketChannel.open(family)) {
-            ch.bind(new InetSocketAddress(InetAddress.getByName(bind), 0));
+        try (SocketChannel ch = boundToAnotherPort(family, InetAddress.getByName(bind), port)) {
             int sport = ((InetSocketAddress) ch.getLocalAddress()).getPort();
             try {
                 ch.connect(new InetSocketAddress(InetAddress.getByName(address), port));
@@ -280,6 +279,18 @@ class KprobeModeTest {
                 // refused
             }
             return sport;
+        }
+    }
+
+    /** Bound to the port it connects to, a socket would connect to itself (simultaneous open), not be refused. */
+    private static SocketChannel boundToAnotherPort(ProtocolFamily family, InetAddress bind, int port) throws IOException {
+        while (true) {
+            SocketChannel ch = SocketChannel.open(family);
+            ch.bind(new InetSocketAddress(bind, 0));
+            if (((InetSocketAddress) ch.getLocalAddress()).getPort() != port) {
+                return ch;
+            }
+            ch.close();
         }
     }
 
