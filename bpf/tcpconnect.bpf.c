@@ -507,12 +507,30 @@ struct connecting_t {
 };
 BPF_HASH(connecting, u32, struct connecting_t, PENDING_MAX);
 
-int kprobe_connect_entry(struct pt_regs *ctx, struct sock *sk) {
+int kprobe_connect_entry(struct pt_regs *ctx, struct sock *sk, struct sockaddr *uaddr) {
     u64 id = bpf_get_current_pid_tgid();
     u32 pid = id >> 32;
     u32 tid = (u32)id;
     u32 uid = bpf_get_current_uid_gid();
-    u16 family = sk->__sk_common.skc_family;
+    u16 socket_family = sk->__sk_common.skc_family;
+    // The IP version comes from the destination (sockaddr_in/in6 are UAPI: family at 0, sin6_addr
+    // at 8): an AF_INET6 socket connecting to ::ffff:a.b.c.d is IPv4, as in tracepoint mode.
+    u16 addr_family = 0;
+    bpf_probe_read_kernel(&addr_family, sizeof(addr_family), uaddr);
+    u16 family = addr_family;
+    if (addr_family == AF_INET6_) {
+        u8 daddr[16];
+        bpf_probe_read_kernel(daddr, sizeof(daddr), (u8 *)uaddr + 8);
+        if (is_v4_mapped(daddr))
+            family = AF_INET_;
+    }
+    // For a mapped address tcp_v6_connect calls tcp_v4_connect on the same socket. With only
+    // tcp_v4_connect probed (ipVersion=4) that inner call is the one to trace; otherwise the
+    // outer one already was, and its entry is completed by the inner return.
+#if !defined(FILTER_FAMILY) || FILTER_FAMILY != AF_INET_
+    if (socket_family == AF_INET6_ && addr_family == AF_INET_)
+        return 0;
+#endif
     // The destination port is not in sk yet at entry; it is checked on return.
     if (filtered_out(pid, uid, family, 0, false)) {
         count(COUNTER_FILTERED);

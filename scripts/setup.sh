@@ -2,6 +2,7 @@
 # Installs what tcptrace needs on Debian 12 / Ubuntu, as root. Idempotent: a second run changes nothing.
 #   JDK 17+, Maven (to fetch the project's own Maven 3.9.12 by its coordinates), libbcc (libbpfcc),
 #   kernel headers (the running kernel's, else the distribution's generic ones), bpftool (tests), and a mounted tracefs.
+#   --kernels adds qemu and a static busybox (./tcptrace test-kernels); --bench the benchmark's peers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -70,6 +71,22 @@ if [ ! -x ".tools/apache-maven-$MAVEN_VERSION/bin/mvn" ]; then
     -DoutputDirectory=.tools >/dev/null
   tar xzf ".tools/apache-maven-$MAVEN_VERSION-bin.tar.gz" -C .tools
   rm -f ".tools/apache-maven-$MAVEN_VERSION-bin.tar.gz"
+fi
+
+# ./tcptrace test-kernels boots a guest kernel under qemu with a static busybox initramfs
+# (scripts/kernel-vm.sh fetches the kernel and installs its headers itself).
+if [ "${1:-}" = "--kernels" ]; then
+  vm_missing=()
+  command -v qemu-system-x86_64 >/dev/null || vm_missing+=(qemu-system-x86)
+  have_pkg busybox-static || vm_missing+=(busybox-static)
+  command -v setpriv >/dev/null || vm_missing+=(util-linux)   # KprobeModeTest connects as another user
+  if [ ${#vm_missing[@]} -gt 0 ]; then
+    say "installing for test-kernels: ${vm_missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq --no-install-recommends "${vm_missing[@]}" >/dev/null 2>&1 \
+      || { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${vm_missing[@]}" >/dev/null; } \
+      || { echo "tcptrace: cannot install ${vm_missing[*]} (needed by test-kernels): check apt sources" >&2; exit 1; }
+  fi
 fi
 
 # The benchmark also needs BCC's Python bindings (its baseline) and the peers it measures tcptrace

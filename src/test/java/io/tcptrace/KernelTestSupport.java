@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Platform;
+import io.tcptrace.kernel.ProbeMode;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -18,6 +19,11 @@ import org.junit.jupiter.api.Assumptions;
 /**
  * Shared by the tests that load real BPF programs. Without root and libbcc they skip with the
  * reason, except under ./tcptrace test (-Dtcptrace.requireKernel=true), where they fail.
+ *
+ * <p>Two test properties let the same tests run on another kernel (./tcptrace test-kernels):
+ * {@code -Dtcptrace.test.probe=tracepoint|kprobe}, the mode in which the kernel tests open their
+ * tracers and bcc: endpoints (default tracepoint), and {@code -Dtcptrace.test.timeScale=N}, which
+ * multiplies the tests' fixed waits (default 1; an emulated guest is about ten times slower).
  */
 public final class KernelTestSupport {
     static {
@@ -28,6 +34,25 @@ public final class KernelTestSupport {
     }
 
     private static native long syscall(long number);
+
+    /** The probe mode of this test run: -Dtcptrace.test.probe, tracepoint unless set. */
+    public static ProbeMode probe() {
+        ProbeMode mode = ProbeMode.parse(System.getProperty("tcptrace.test.probe", "tracepoint"));
+        if (mode == ProbeMode.AUTO) {
+            throw new IllegalArgumentException("-Dtcptrace.test.probe must be tracepoint or kprobe, not auto");
+        }
+        return mode;
+    }
+
+    /** Outcome and connect latency exist in tracepoint mode only. */
+    public static boolean tracepointMode() {
+        return probe() == ProbeMode.TRACEPOINT;
+    }
+
+    /** A fixed wait of a test, multiplied by -Dtcptrace.test.timeScale. */
+    public static long scaled(long millis) {
+        return Math.round(millis * Double.parseDouble(System.getProperty("tcptrace.test.timeScale", "1")));
+    }
 
     public static void requireKernel() {
         String missing = null;
@@ -74,8 +99,7 @@ public final class KernelTestSupport {
     /** Connects from an explicitly bound source port, returns that port; the connect is expected to be refused. */
     public static int connectRefusedFromBoundPort(String address, int port) throws IOException {
         InetAddress addr = InetAddress.getByName(address);
-        try (SocketChannel ch = SocketChannel.open()) {
-            ch.bind(new InetSocketAddress(addr, 0));
+        try (SocketChannel ch = openBoundToAnotherPort(addr, port)) {
             int sport = ((InetSocketAddress) ch.getLocalAddress()).getPort();
             try {
                 ch.connect(new InetSocketAddress(addr, port));
@@ -84,6 +108,22 @@ public final class KernelTestSupport {
                 // refused: the kernel went CLOSE -> SYN_SENT -> CLOSE
             }
             return sport;
+        }
+    }
+
+    /**
+     * A socket bound to a kernel-chosen port of {@code addr} other than {@code port}: bound to the
+     * port it connects to, it would connect to itself (TCP simultaneous open), not be refused.
+     * bind(0) and refusedPort() draw from the same range, so in thousands of connects that happens.
+     */
+    static SocketChannel openBoundToAnotherPort(InetAddress addr, int port) throws IOException {
+        while (true) {
+            SocketChannel ch = SocketChannel.open();
+            ch.bind(new InetSocketAddress(addr, 0));
+            if (((InetSocketAddress) ch.getLocalAddress()).getPort() != port) {
+                return ch;
+            }
+            ch.close();
         }
     }
 

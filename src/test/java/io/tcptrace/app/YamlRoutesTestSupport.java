@@ -56,6 +56,7 @@ abstract class YamlRoutesTestSupport extends KernelCamelTestSupport {
         p.setProperty("tcptrace.sink-uri", sinks().size() == 1 ? "direct:sink-" + sinks().get(0) : "direct:sinks");
         p.setProperty("tcptrace.file", outputFile().toString());
         p.setProperty("tcptrace.cache-dir", CACHE_DIR);
+        p.setProperty("tcptrace.probe", PROBE);
         p.putAll(properties());
         return p;
     }

@@ -7,6 +7,7 @@ import static io.tcptrace.KernelTestSupport.connectRefused;
 import static io.tcptrace.KernelTestSupport.connectRefusedFromBoundPort;
 import static io.tcptrace.KernelTestSupport.gettid;
 import static io.tcptrace.KernelTestSupport.refusedPort;
+import static io.tcptrace.KernelTestSupport.tracepointMode;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,7 +25,10 @@ import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The kernel source against the real kernel: exact events for connects this test makes. */
+/**
+ * The kernel source against the real kernel: exact events for connects this test makes, in the
+ * test run's probe mode (-Dtcptrace.test.probe); outcome and latency exist in tracepoint mode only.
+ */
 class ConnectTracerTest {
     private static final long PID = ProcessHandle.current().pid();
     // Connect events only: the accept and close of the same connections are ConnectionLifecycleTest's.
@@ -55,16 +59,21 @@ class ConnectTracerTest {
             assertEquals("127.0.0.1", e.srcIp());
             assertEquals("127.0.0.1", e.destIp());
             assertEquals(sport, e.srcPort());
-            assertEquals(Outcome.REFUSED, e.outcome());
-            assertEquals("tracepoint", e.probe());
+            assertOutcome(Outcome.REFUSED, e);
+            assertEquals(KernelTestSupport.probe().name().toLowerCase(), e.probe());
             assertEquals("test-host", e.host());
-            assertTrue(e.latencyMicros() >= 0 && e.latencyMicros() < 1_000_000, e.toString());
+            if (tracepointMode()) {
+                assertTrue(e.latencyMicros() >= 0 && e.latencyMicros() < 1_000_000, e.toString());
+            } else {
+                assertEquals(-1, e.latencyMicros(), e.toString());
+            }
             Instant time = Instant.EPOCH.plusNanos(e.timeMicros() * 1000);
             Duration skew = Duration.between(before, time).abs();
-            assertTrue(skew.toMillis() < 1000, "event time " + time + " far from " + before);
+            assertTrue(skew.toMillis() < KernelTestSupport.scaled(1000), "event time " + time + " far from " + before);
             assertEquals(EventSchema.Type.CONNECT, e.type());
             assertEquals("outbound", e.direction());
-            assertEquals("blocked", e.action());
+            // kprobe mode has no outcome; a connect without one counts as allowed.
+            assertEquals(tracepointMode() ? "blocked" : "allowed", e.action());
         }
     }
 
@@ -80,7 +89,7 @@ class ConnectTracerTest {
             assertEquals("::1", e.srcIp());
             assertEquals("::1", e.destIp());
             assertTrue(e.srcPort() > 0, "source port filled in after SYN_SENT: " + e);
-            assertEquals(Outcome.REFUSED, e.outcome());
+            assertOutcome(Outcome.REFUSED, e);
         }
     }
 
@@ -98,7 +107,7 @@ class ConnectTracerTest {
             List<ConnectionEvent> found = h.awaitMatching(e -> e.destPort() == server.getLocalPort());
             assertEquals(1, found.size(), found.toString());
             assertEquals(sport, found.get(0).srcPort());
-            assertEquals(Outcome.ESTABLISHED, found.get(0).outcome());
+            assertOutcome(Outcome.ESTABLISHED, found.get(0));
         }
     }
 
@@ -188,7 +197,12 @@ class ConnectTracerTest {
             List<ConnectionEvent> found = h.awaitMatching(e -> e.destPort() == port);
             assertEquals(1, found.size());
             assertEquals(sport, found.get(0).srcPort());
-            assertEquals(Outcome.REFUSED, found.get(0).outcome());
+            assertOutcome(Outcome.REFUSED, found.get(0));
         }
+    }
+
+    /** The outcome in tracepoint mode; kprobe mode cannot know it and leaves it out. */
+    private static void assertOutcome(Outcome expected, ConnectionEvent e) {
+        assertEquals(tracepointMode() ? expected : null, e.outcome(), e.toString());
     }
 }

@@ -21,11 +21,15 @@ import org.junit.jupiter.api.Test;
 /**
  * The whole life of real connections on loopback: a server in this JVM, a client in a child bash
  * process, exact byte counts each way. One connect, one accept, two closes, sharing one four-tuple.
+ * Accept and close exist in tracepoint mode only, so this class names its mode whatever the test
+ * run's -Dtcptrace.test.probe.
  */
 class ConnectionLifecycleTest {
     private static final long PID = ProcessHandle.current().pid();
     private static final int UP = 12_345;
     private static final int DOWN = 54_321;
+    private static final TestConfig TRACE_SELF = TestConfig.defaults().withProbe(ProbeMode.TRACEPOINT)
+            .withExcludeOwnPid(false);
 
     @BeforeEach
     void kernel() {
@@ -43,7 +47,7 @@ class ConnectionLifecycleTest {
     }
 
     private void lifecycle(String address) throws Exception {
-        try (TracerHarness h = new TracerHarness(TestConfig.defaults().withExcludeOwnPid(false))) {
+        try (TracerHarness h = new TracerHarness(TRACE_SELF)) {
             // Listening after the tracer attached: listen() is where the owner of the port is learnt.
             try (ServerSocket listener = new ServerSocket(0, 50, InetAddress.getByName(address))) {
                 int port = listener.getLocalPort();
@@ -103,7 +107,7 @@ class ConnectionLifecycleTest {
     @Test
     void refusedConnectIsBlockedAndHasNoClose() throws Exception {
         int port = refusedPort();
-        try (TracerHarness h = new TracerHarness(TestConfig.defaults().withExcludeOwnPid(false)
+        try (TracerHarness h = new TracerHarness(TRACE_SELF
                 .withDestPorts(Set.of(port)))) {
             KernelTestSupport.connectRefused("127.0.0.1", port);
             List<ConnectionEvent> events = h.collectFor(500, e -> true);
@@ -115,7 +119,7 @@ class ConnectionLifecycleTest {
 
     @Test
     void resetConnectionStillHasTwoCloses() throws Exception {
-        try (TracerHarness h = new TracerHarness(TestConfig.defaults().withExcludeOwnPid(false));
+        try (TracerHarness h = new TracerHarness(TRACE_SELF);
              ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             int port = listener.getLocalPort();
             try (Socket client = new Socket(InetAddress.getLoopbackAddress(), port);

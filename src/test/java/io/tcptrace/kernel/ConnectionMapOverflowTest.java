@@ -35,7 +35,8 @@ class ConnectionMapOverflowTest {
         InetAddress loopback = InetAddress.getLoopbackAddress();
         try (ServerSocket listener = new ServerSocket(0, 50, loopback)) {
             int port = listener.getLocalPort();
-            TestConfig config = TestConfig.defaults().withExcludeOwnPid(false).withDestPorts(Set.of(port))
+            TestConfig config = TestConfig.defaults().withProbe(ProbeMode.TRACEPOINT)   // closes: tracepoint only
+                    .withExcludeOwnPid(false).withDestPorts(Set.of(port))
                     .with(c -> c.setConnMax(CONN_MAX));
             try (TracerHarness h = new TracerHarness(config)) {
                 assertEquals(0, h.tracer.counters().lostConnFull());

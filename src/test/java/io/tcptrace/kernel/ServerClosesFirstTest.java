@@ -43,7 +43,8 @@ class ServerClosesFirstTest {
     }
 
     private void serverClosesFirst(String address) throws Exception {
-        try (TracerHarness h = new TracerHarness(TestConfig.defaults().withExcludeOwnPid(false));
+        try (TracerHarness h = new TracerHarness(TestConfig.defaults().withProbe(ProbeMode.TRACEPOINT)   // closes: tracepoint only
+                     .withExcludeOwnPid(false));
              ServerSocket listener = new ServerSocket(0, 50, InetAddress.getByName(address))) {
             int port = listener.getLocalPort();
             String listenerComm = KernelTestSupport.comm(KernelTestSupport.gettid());

@@ -17,7 +17,7 @@ class TcptraceHealthTest extends KernelCamelTestSupport {
         return new RouteBuilder() {
             @Override
             public void configure() {
-                from("bcc:tcpconnect?destPorts=9&cacheDir=" + CACHE_DIR).routeId("trace").to("log:ignored?level=OFF");
+                from("bcc:tcpconnect?probe=" + PROBE + "&destPorts=9&cacheDir=" + CACHE_DIR).routeId("trace").to("log:ignored?level=OFF");
             }
         };
     }
