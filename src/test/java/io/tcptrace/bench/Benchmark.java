@@ -275,14 +275,23 @@ public final class Benchmark {
         return Metrics.value(Metrics.get(tracer, "/observe/metrics").body(), sample).orElse(0.0);
     }
 
+    /** Lines for {@code port} in the file and in its rotated files (NAME-YYYY-MM-DD.N.jsonl, beside it). */
     private static long countLines(Path file, int port) throws IOException {
-        if (!Files.exists(file)) {
-            return 0;
-        }
+        String name = file.getFileName().toString();
+        String rotatedPrefix = name.substring(0, name.length() - ".jsonl".length()) + "-";
         String needle = "\"dest_port\":" + port + ",";
-        try (var lines = Files.lines(file)) {
-            return lines.filter(l -> l.contains(needle)).count();
+        long count = 0;
+        try (var files = Files.list(file.getParent())) {
+            for (Path f : files.toList()) {
+                String n = f.getFileName().toString();
+                if (n.equals(name) || (n.startsWith(rotatedPrefix) && n.endsWith(".jsonl"))) {
+                    try (var lines = Files.lines(f)) {
+                        count += lines.filter(l -> l.contains(needle)).count();
+                    }
+                }
+            }
         }
+        return count;
     }
 
     private static int freePort() throws IOException {
