@@ -105,7 +105,10 @@ public final class MappedRingBuffer implements EventReader {
 
     /** Bytes written by the kernel and not yet consumed. */
     public long available() {
-        return (long) LONG.getAcquire(producer, 0) - (long) LONG.getOpaque(consumer, 0);
+        // Read by gauges on other threads too: after close the views are gone, and nothing is available.
+        ByteBuffer p = producer;
+        ByteBuffer c = consumer;
+        return p == null || c == null ? 0 : (long) LONG.getAcquire(p, 0) - (long) LONG.getOpaque(c, 0);
     }
 
     @Override

@@ -159,7 +159,11 @@ public class BccConsumer extends DefaultConsumer implements Suspendable {
         } catch (Throwable e) {
             getExceptionHandler().handleException("bcc consumer stopped abnormally", e);
         } finally {
-            tracer = null;
+            // readCounters (the clock thread) holds this lock while it uses the tracer's maps:
+            // take the tracer away under it, so nothing reads a map being closed.
+            synchronized (this) {
+                tracer = null;
+            }
             t.close();
         }
     }

@@ -59,6 +59,7 @@ public final class ConnectTracer implements AutoCloseable {
     private final List<ConnectionEvent> batch = new ArrayList<>(MAX_BATCH);
     private final BatchHandler handler;
     private final RecordDecoder decoder;
+    private volatile double fill;
     private final ProcessContext processContext;
     private final boolean processProbes;
 
@@ -218,6 +219,7 @@ public final class ConnectTracer implements AutoCloseable {
      */
     public int poll(int timeoutMs) {
         int n = reader.poll(timeoutMs, MAX_BATCH);
+        fill = reader.fill();
         flush();
         return n;
     }
@@ -230,9 +232,13 @@ public final class ConnectTracer implements AutoCloseable {
         flush();
     }
 
-    /** How full the kernel buffer is, 0 to 1 (ring buffer; 0 for perf buffers, which cannot tell). */
+    /**
+     * How full the kernel buffer was after the last poll, 0 to 1 (ring buffer; 0 for perf buffers,
+     * which cannot tell). Measured on the poll thread and published: other threads (gauges, health)
+     * must never touch the mapping, which the poll thread unmaps at close.
+     */
     public double bufferFill() {
-        return reader.fill();
+        return fill;
     }
 
     /**
