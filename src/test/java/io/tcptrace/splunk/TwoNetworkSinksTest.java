@@ -3,8 +3,11 @@ package io.tcptrace.splunk;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tcptrace.KernelTestSupport;
 import io.tcptrace.delivery.DeliveryEndpoint;
 import io.tcptrace.delivery.DeliveryState;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.util.HashSet;
 import java.util.List;
@@ -22,7 +25,12 @@ class TwoNetworkSinksTest extends SplunkSinkTestSupport {
     @Override
     protected Properties properties() {
         Properties p = super.properties();
-        p.setProperty("kafka.brokers", "127.0.0.1:" + port()); // refused, like the traced connects
+        // Refused, on a port of its own: the traced port would count the Kafka client's own connects.
+        try {
+            p.setProperty("kafka.brokers", "127.0.0.1:" + KernelTestSupport.refusedPort());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         p.setProperty("kafka.spool-dir", outputFile().getParent().resolve("kafka-spool").toString());
         p.setProperty("kafka.max-block-ms", "500");
         p.setProperty("kafka.request-timeout-ms", "500");
