@@ -35,6 +35,13 @@ mount -t devtmpfs dev /newroot/dev
 mkdir -p /newroot/dev/shm && mount -t tmpfs tmpfs /newroot/dev/shm
 mount -t tmpfs tmpfs /newroot/tmp
 mount -t tmpfs tmpfs /newroot/run
+# The project from a share of its own, at the same path: a checkout under /tmp or /run would
+# otherwise be hidden by the fresh mounts above. Writes go to the tmpfs, as for the root.
+mkdir -p /project-ro /rw/project-upper /rw/project-work "/newroot$REPO"
+mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144,cache=loose project /project-ro \
+  || halt "cannot mount the project share"
+mount -t overlay overlay -o lowerdir=/project-ro,upperdir=/rw/project-upper,workdir=/rw/project-work "/newroot$REPO" \
+  || halt "cannot mount the project overlay at $REPO"
 mount -t tracefs tracefs /newroot/sys/kernel/tracing
 mount -t debugfs debugfs /newroot/sys/kernel/debug
 mount -t bpf bpf /newroot/sys/fs/bpf

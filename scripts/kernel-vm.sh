@@ -151,6 +151,8 @@ timeout --kill-after=10 "$timeout_s" qemu-system-x86_64 \
   -device virtio-9p-pci,fsdev=root,mount_tag=hostroot \
   -fsdev local,id=out,path="$share",security_model=passthrough,multidevs=remap \
   -device virtio-9p-pci,fsdev=out,mount_tag=results \
+  -fsdev local,id=project,path="$HERE",security_model=passthrough,readonly=on,multidevs=remap \
+  -device virtio-9p-pci,fsdev=project,mount_tag=project \
   </dev/null 2>&1 | tee "$out/console.log"
 qemu_status=${PIPESTATUS[0]}
 set -e
