@@ -55,7 +55,7 @@ public final class RecordDecoder implements RecordHandler {
     private final ProcessContext context;
     private final ProcessRecords processRecords;
     private final byte[] comm = new byte[16];
-    private long malformed;
+    private volatile long malformed;   // written by the poll thread only; read by the counter clock
 
     public RecordDecoder(KernelClock clock, String host, Consumer<ConnectionEvent> sink) {
         this(clock, host, sink, null);
