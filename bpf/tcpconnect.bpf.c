@@ -10,8 +10,9 @@
 //   FILTER_FAMILY=2|10                 only AF_INET or only AF_INET6
 //   EVENT_CONNECT, EVENT_ACCEPT, EVENT_CLOSE, CONN_MAX
 //                                      which records to write (tracepoint mode); connections tracked
-//   OFF_TCP_SOCK_BYTES_RECEIVED, OFF_TCP_SOCK_BYTES_ACKED, OFF_SOCK_SK_FLAGS
-//                                      struct tcp_sock/sock offsets from the running kernel's BTF (close)
+//   OFF_TCP_SOCK_BYTES_RECEIVED, OFF_TCP_SOCK_BYTES_ACKED, OFF_SOCK_SK_FLAGS, OFF_SOCK_SK_ERR
+//                                      struct tcp_sock/sock offsets from the running kernel's BTF
+//                                      (close; sk_err: a connect's outcome, without it tcp_receive_reset)
 //   PROCESS_EVENTS                     bpf/process.bpf.c, appended to this text, emits process records
 //
 // Filters run before anything is stored or written, so an event that would be dropped
@@ -155,7 +156,7 @@ static __always_inline bool filtered_out(u32 pid, u32 uid, u16 family, u16 dport
 
 #ifdef TRANSPORT_RINGBUF
 #ifndef RINGBUF_WAKEUP_EVERY
-#define RINGBUF_WAKEUP_EVERY 64
+#define RINGBUF_WAKEUP_EVERY 1024
 #endif
 BPF_PERCPU_ARRAY(wakeup_count, u32, 1);
 #endif
@@ -163,9 +164,10 @@ BPF_PERCPU_ARRAY(wakeup_count, u32, 1);
 // Copies a finished event into the output buffer, counting it if there is no room.
 static __always_inline void submit(void *ctx, struct event_t *e) {
 #ifdef TRANSPORT_RINGBUF
-    // Wake the reader on every RINGBUF_WAKEUP_EVERY-th event of a CPU only: a wake-up per event
-    // costs the connecting task an irq_work and the reader a syscall. The reader polls with a
-    // short timeout anyway, so a lone event waits at most that long (pollTimeout, 100 ms).
+    // Wake the reader on every RINGBUF_WAKEUP_EVERY-th event of a CPU only: a wake-up costs the
+    // connecting task an irq_work, whose self-IPI (an MSR write, a VM exit under a hypervisor)
+    // measured 1.7% of a connect at every 64th. The reader polls with a short timeout anyway, so
+    // a lone event waits at most that long (pollTimeout, 100 ms).
     u32 zero = 0;
     u64 flags = BPF_RB_FORCE_WAKEUP;
     u32 *n = wakeup_count.lookup(&zero);
@@ -206,7 +208,9 @@ struct pending_t {
     u32 pid;
     u32 tid;
     u32 uid;
+#ifndef OFF_SOCK_SK_ERR
     u8 reset;         // a RST arrived while in SYN_SENT: the peer refused
+#endif
     char comm[16];
 };
 
@@ -325,6 +329,21 @@ static __always_inline void close_counts(struct event_t *e, struct conn_t *c, u6
     e->bytes_in = received > 0 && fin_received ? received - 1 : received;
 }
 #endif
+
+#define ECONNREFUSED_ 111
+
+// The peer refused: it answered the SYN with a reset (or an ICMP port unreachable). tcp_reset()
+// and tcp_v4_err()/tcp_v6_err() store ECONNREFUSED in sk_err before moving the socket to CLOSE,
+// which saves a second tracepoint per connect; without BTF, tcp_receive_reset marks it instead.
+static __always_inline bool connect_refused(struct pending_t *p, u64 sk) {
+#ifdef OFF_SOCK_SK_ERR
+    int err = 0;
+    bpf_probe_read_kernel(&err, sizeof(err), (void *)(sk + OFF_SOCK_SK_ERR));
+    return err == ECONNREFUSED_;
+#else
+    return p->reset;
+#endif
+}
 
 TRACEPOINT_PROBE(sock, inet_sock_set_state) {
     if (args->protocol != IPPROTO_TCP_)
@@ -463,7 +482,7 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state) {
     if (established)
         e.outcome = OUTCOME_ESTABLISHED;
     else
-        e.outcome = p->reset ? OUTCOME_REFUSED : OUTCOME_FAILED;
+        e.outcome = connect_refused(p, sk) ? OUTCOME_REFUSED : OUTCOME_FAILED;
 #ifdef EVENT_CLOSE
     if (established) {
         struct conn_t c = {};
@@ -487,6 +506,7 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state) {
     return 0;
 }
 
+#ifndef OFF_SOCK_SK_ERR
 // tcp_reset() fires this before it moves the socket to CLOSE: that tells a refused
 // connect from one that timed out, was unreachable or was abandoned.
 TRACEPOINT_PROBE(tcp, tcp_receive_reset) {
@@ -496,6 +516,7 @@ TRACEPOINT_PROBE(tcp, tcp_receive_reset) {
         p->reset = 1;
     return 0;
 }
+#endif
 #endif // PROBE_TRACEPOINT
 
 #ifdef PROBE_KPROBE

@@ -3,11 +3,11 @@ BPF_PERCPU_ARRAY(counters, u64, 3);
 BPF_RINGBUF_OUTPUT(events, 8);
 
 TRACEPOINT_PROBE(tcp, tcp_receive_reset) {
-    u32 index = args->sport;
-    u64 *value = counters.lookup(&index);
-    return *value;
+    return 0;
 }
 
 TRACEPOINT_PROBE(sock, inet_sock_set_state) {
-    return 0;
+    u32 index = args->sport;
+    u64 *value = counters.lookup(&index);
+    return *value;
 }

@@ -183,7 +183,9 @@ public final class ConnectTracer implements AutoCloseable {
         module.detachAll();
         try {
             if (probe == ProbeMode.TRACEPOINT) {
-                module.attachTracepoint("tcp", "tcp_receive_reset", "tracepoint__tcp__tcp_receive_reset");
+                if (!KernelOffsets.available()) {
+                    module.attachTracepoint("tcp", "tcp_receive_reset", "tracepoint__tcp__tcp_receive_reset");
+                }
                 module.attachTracepoint("sock", "inet_sock_set_state", "tracepoint__sock__inet_sock_set_state");
             } else {
                 for (String fn : kprobeFunctions(config.getIpVersion())) {
@@ -371,8 +373,9 @@ public final class ConnectTracer implements AutoCloseable {
         for (Type type : config.getEvents()) {
             flags.add("-DEVENT_" + type.name());
         }
-        if (probe == ProbeMode.TRACEPOINT && (config.getEvents().contains(Type.CLOSE)
-                || config.getEvents().contains(Type.ACCEPT))) {
+        // With BTF, a connect's outcome comes from sock.sk_err and tcp:tcp_receive_reset is not
+        // attached (chooseEvents has already refused accept and close without it).
+        if (probe == ProbeMode.TRACEPOINT && KernelOffsets.available()) {
             flags.addAll(KernelOffsets.fromRunningKernel().cflags());
         }
         if (!excludedPids(config).isEmpty()) {

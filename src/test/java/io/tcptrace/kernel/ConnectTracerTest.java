@@ -15,9 +15,12 @@ import io.tcptrace.KernelTestSupport;
 import io.tcptrace.event.ConnectionEvent;
 import io.tcptrace.event.EventSchema;
 import io.tcptrace.event.Outcome;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -197,6 +200,49 @@ class ConnectTracerTest {
             List<ConnectionEvent> found = h.awaitMatching(e -> e.destPort() == port);
             assertEquals(1, found.size());
             assertEquals(sport, found.get(0).srcPort());
+            assertOutcome(Outcome.REFUSED, found.get(0));
+        }
+    }
+
+    /**
+     * A connect whose SYN goes unanswered and that the program abandons is "failed", not
+     * "refused": the listener's accept queue is full, so the kernel drops further SYNs.
+     */
+    @Test
+    void abandonedConnectIsFailedAndARefusedOneIsRefused() throws Exception {
+        try (TracerHarness h = new TracerHarness(TRACE_SELF);
+                ServerSocket full = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            int port = full.getLocalPort();
+            List<SocketChannel> queued = new ArrayList<>();
+            try {
+                // backlog 1: the kernel queues up to two; later SYNs are dropped, never reset
+                SocketChannel pending = null;
+                for (int i = 0; i < 6 && pending == null; i++) {
+                    SocketChannel c = SocketChannel.open();
+                    queued.add(c);
+                    c.configureBlocking(false);
+                    c.bind(new InetSocketAddress("127.0.0.1", 0));   // the source port, known before the SYN
+                    if (!c.connect(full.getLocalSocketAddress())) {
+                        Thread.sleep(200);
+                        if (!c.finishConnect()) {
+                            pending = c;
+                        }
+                    }
+                }
+                assertTrue(pending != null, "a connect left in SYN_SENT by the full accept queue");
+                int sport = ((InetSocketAddress) pending.getLocalAddress()).getPort();
+                pending.close();   // abandoned while in SYN_SENT
+                List<ConnectionEvent> found = h.awaitMatching(e -> e.destPort() == port && e.srcPort() == sport);
+                assertEquals(1, found.size(), found.toString());
+                assertOutcome(Outcome.FAILED, found.get(0));
+            } finally {
+                for (SocketChannel c : queued) {
+                    c.close();
+                }
+            }
+            int refused = refusedPort();
+            connectRefused("127.0.0.1", refused);
+            List<ConnectionEvent> found = h.awaitMatching(e -> e.destPort() == refused);
             assertOutcome(Outcome.REFUSED, found.get(0));
         }
     }

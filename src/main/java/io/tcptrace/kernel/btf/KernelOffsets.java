@@ -33,7 +33,8 @@ public record KernelOffsets(
         long taskStructRealParent,
         long mmStructArgStart,
         long mmStructArgEnd,
-        long sockSkFlags) {
+        long sockSkFlags,
+        long sockSkErr) {
 
     public static final Path VMLINUX_BTF = Path.of("/sys/kernel/btf/vmlinux");
     private static final Logger LOG = LoggerFactory.getLogger(KernelOffsets.class);
@@ -42,8 +43,10 @@ public record KernelOffsets(
     private static final String BYTES = "close events' byte counts need it: leave close out of tcptrace.events";
     private static final String SOCK = "kprobe mode reads it: use probe=tracepoint";
     private static final String PROCESS = "the process fields (parent process, command line) need it";
+    private static final String OUTCOME = "a connect's outcome reads it: use a kernel with BTF";
 
     private static KernelOffsets running;
+    private static BtfException unavailable;
 
     /**
      * The offsets of the running kernel, read once per JVM from {@link #VMLINUX_BTF} (the
@@ -52,6 +55,9 @@ public record KernelOffsets(
      * @throws BtfException with a one-line message when BTF is missing or lacks a member
      */
     public static synchronized KernelOffsets fromRunningKernel() {
+        if (running == null && unavailable != null) {
+            throw unavailable;
+        }
         if (running == null) {
             if (!Files.exists(VMLINUX_BTF)) {
                 throw new BtfException("the kernel has no BTF (" + VMLINUX_BTF + " is missing: it was built without "
@@ -60,10 +66,15 @@ public record KernelOffsets(
                         + "kernels are), or leave close out of tcptrace.events");
             }
             long started = System.nanoTime();
-            Btf btf = Btf.read(VMLINUX_BTF);
-            running = from(btf);
-            LOG.info("struct offsets from kernel BTF ({} types, {} KiB) in {} ms", btf.typeCount(),
-                    btf.byteSize() / 1024, (System.nanoTime() - started) / 1_000_000);
+            try {
+                Btf btf = Btf.read(VMLINUX_BTF);
+                running = from(btf);
+                LOG.info("struct offsets from kernel BTF ({} types, {} KiB) in {} ms", btf.typeCount(),
+                        btf.byteSize() / 1024, (System.nanoTime() - started) / 1_000_000);
+            } catch (BtfException e) {
+                unavailable = e;   // read once: the answer does not change while the JVM runs
+                throw e;
+            }
         }
         return running;
     }
@@ -87,7 +98,18 @@ public record KernelOffsets(
                 offset(r, ptr, "task_struct", "real_parent", POINTER, PROCESS),
                 offset(r, ptr, "mm_struct", "arg_start", UNSIGNED_LONG, PROCESS),
                 offset(r, ptr, "mm_struct", "arg_end", UNSIGNED_LONG, PROCESS),
-                sockFlags(r, ptr));
+                sockFlags(r, ptr),
+                offset(r, ptr, "sock", "sk_err", 4, OUTCOME));
+    }
+
+    /** True when {@link #fromRunningKernel()} has offsets to give (the kernel has usable BTF). */
+    public static boolean available() {
+        try {
+            fromRunningKernel();
+            return true;
+        } catch (BtfException e) {
+            return false;
+        }
     }
 
     /** The offsets as clang {@code -D} flags for the BPF program. */
@@ -107,7 +129,8 @@ public record KernelOffsets(
                 define("OFF_TASK_STRUCT_REAL_PARENT", taskStructRealParent),
                 define("OFF_MM_STRUCT_ARG_START", mmStructArgStart),
                 define("OFF_MM_STRUCT_ARG_END", mmStructArgEnd),
-                define("OFF_SOCK_SK_FLAGS", sockSkFlags));
+                define("OFF_SOCK_SK_FLAGS", sockSkFlags),
+                define("OFF_SOCK_SK_ERR", sockSkErr));
     }
 
     private static String define(String macro, long value) {
