@@ -31,8 +31,13 @@ final class BccHeaders extends AbstractMap<String, Object> {
             return map.get(key);
         }
         // A bcc header, present or absent (BATCH_END on most events), is answered without the map.
-        if (key instanceof String name && isBccName(name)) {
-            return value(name);
+        if (key instanceof String name) {
+            if (isBccName(name)) {
+                return value(name);
+            }
+            if (!name.regionMatches(true, 0, "CamelBcc", 0, 8)) {
+                return null; // nothing but bcc headers exists before the first write
+            }
         }
         return materialize().get(key);
     }
@@ -75,6 +80,11 @@ final class BccHeaders extends AbstractMap<String, Object> {
     @Override
     public Set<Entry<String, Object>> entrySet() {
         return materialize().entrySet();
+    }
+
+    /** True while every header is still answered from the event (nothing written, nothing copied out). */
+    boolean fromEventOnly() {
+        return map == null;
     }
 
     private Map<String, Object> materialize() {

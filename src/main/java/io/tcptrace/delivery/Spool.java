@@ -1,15 +1,8 @@
 package io.tcptrace.delivery;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import io.tcptrace.sink.FileModes;
-import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -57,10 +51,6 @@ final class Spool {
     // After the disk refused, appends try again at most this often (an explicit flush always tries).
     private static final long RETRY_NANOS = 100_000_000L;
     private static final long REPORT_INTERVAL_NANOS = 60_000_000_000L;
-    // Only checks syntax: no field-name symbol table to build per line.
-    private static final JsonFactory JSON = JsonFactory.builder()
-            .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES).disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
-            .build();
 
     /** Why records were lost: one reason per cause, as the loss metric's label. */
     enum Loss {
@@ -247,23 +237,50 @@ final class Spool {
         long offset = start;
         long bytes = 0;
         boolean end = true;
-        try (FileChannel ch = FileChannel.open(seg, StandardOpenOption.READ);
-             InputStream in = new BufferedInputStream(Channels.newInputStream(ch.position(start)), 1 << 16)) {
-            ByteArrayOutputStream line = new ByteArrayOutputStream(512);
-            for (int b; (b = in.read()) >= 0; ) {
-                if (b != '\n') {
-                    line.write(b);
+        // Read in blocks and split at '\n' here: a byte at a time through BufferedInputStream and
+        // ByteArrayOutputStream (both synchronized per call) cost more than sending the records.
+        try (FileChannel ch = FileChannel.open(seg, StandardOpenOption.READ)) {
+            ch.position(start);
+            byte[] buf = new byte[1 << 16];
+            int len = 0; // bytes in buf
+            int pos = 0; // where the current line starts in buf
+            int scan = 0; // where to look for its end
+            boolean eof = false;
+            while (true) {
+                int nl = indexOfNewline(buf, scan, len);
+                if (nl < 0) {
+                    if (eof) {
+                        break; // a last line without its newline is still being written (or torn): not yet
+                    }
+                    if (pos > 0) {
+                        System.arraycopy(buf, pos, buf, 0, len - pos);
+                        len -= pos;
+                        pos = 0;
+                    }
+                    if (len == buf.length) {
+                        buf = Arrays.copyOf(buf, buf.length * 2); // a line longer than the buffer
+                    }
+                    scan = len;
+                    int n = ch.read(ByteBuffer.wrap(buf, len, buf.length - len));
+                    if (n < 0) {
+                        eof = true;
+                    } else {
+                        len += n;
+                    }
                     continue;
                 }
-                byte[] record = line.size() > 0 ? line.toByteArray() : null;
-                boolean valid = record != null && isJsonObject(record);
+                int lineLength = nl - pos;
+                byte[] record = lineLength > 0 ? Arrays.copyOfRange(buf, pos, nl) : null;
+                pos = nl + 1;
+                scan = pos;
+                boolean valid = record != null && JsonLine.isObject(record);
                 if (valid && (records.size() >= maxRecords
                         || (bytes > 0 && bytes + record.length + 1 > maxBatchBytes))) {
                     end = false;
                     break;
                 }
                 long lineStart = offset;
-                offset += line.size() + 1;
+                offset += lineLength + 1;
                 if (valid) {
                     records.add(record);
                     bytes += record.length + 1;
@@ -280,7 +297,6 @@ final class Spool {
                         ends.set(ends.size() - 1, offset);
                     }
                 }
-                line.reset();
             }
         }
         return Optional.of(new Chunk(seg, start, records, ends.stream().mapToLong(Long::longValue).toArray(), end));
@@ -575,17 +591,13 @@ final class Spool {
         }
     }
 
-    /** One whole JSON object and nothing after it. */
-    static boolean isJsonObject(byte[] line) {
-        try (JsonParser p = JSON.createParser(line)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) {
-                return false;
+    private static int indexOfNewline(byte[] buf, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (buf[i] == '\n') {
+                return i;
             }
-            p.skipChildren();
-            return p.nextToken() == null;
-        } catch (IOException e) {
-            return false;
         }
+        return -1;
     }
 
     private boolean refuse(Loss cause, int records) {

@@ -2,7 +2,6 @@ package io.tcptrace.splunk;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tcptrace.delivery.BatchSender;
-import java.io.ByteArrayOutputStream;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -13,6 +12,7 @@ import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.http.HttpClientConfigurer;
 import org.apache.camel.support.DefaultExchange;
 import org.apache.hc.client5.http.impl.classic.HttpClientBuilder;
+import org.apache.hc.core5.http.HttpEntity;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -114,7 +114,7 @@ public class HecSender implements BatchSender {
     public Result send(List<byte[]> batch) {
         Exchange reply;
         try {
-            reply = post("/services/collector/event", concatenate(batch), gzip);
+            reply = post("/services/collector/event", HecBody.of(batch, gzip));
         } catch (RuntimeException e) {
             return failure(e);
         }
@@ -182,7 +182,7 @@ public class HecSender implements BatchSender {
         byte[] query = ("{\"acks\":[" + ackId + "]}").getBytes(StandardCharsets.US_ASCII);
         while (System.nanoTime() < deadline) {
             try {
-                Exchange reply = post("/services/collector/ack", query, false);
+                Exchange reply = post("/services/collector/ack", HecBody.of(List.of(query), false));
                 if (reply.getException() == null
                         && HecResponse.acknowledged(reply.getMessage().getBody(String.class), ackId)) {
                     return Result.delivered(size);
@@ -198,16 +198,12 @@ public class HecSender implements BatchSender {
         return Result.retry("ackId " + ackId + " not acknowledged within " + ackTimeoutMillis + " ms: sending again");
     }
 
-    private Exchange post(String path, byte[] body, boolean compressed) {
+    /** The body carries its own content type and encoding, so camel-http sends it as it is. */
+    private Exchange post(String path, HttpEntity body) {
         Exchange exchange = new DefaultExchange(camelContext);
         exchange.getMessage().setBody(body);
         exchange.getMessage().setHeader(Exchange.HTTP_METHOD, "POST");
-        exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
         exchange.getMessage().setHeader("Authorization", "Splunk " + token);
-        if (compressed) {
-            // camel-http compresses the request body itself when this header is set.
-            exchange.getMessage().setHeader(Exchange.CONTENT_ENCODING, "gzip");
-        }
         if (ack) {
             exchange.getMessage().setHeader("X-Splunk-Request-Channel", channel);
         }
@@ -229,19 +225,6 @@ public class HecSender implements BatchSender {
             }
         }
         return false;
-    }
-
-    private static byte[] concatenate(List<byte[]> batch) {
-        int size = 0;
-        for (byte[] r : batch) {
-            size += r.length + 1;
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(size);
-        for (byte[] r : batch) {
-            out.writeBytes(r);
-            out.write('\n');
-        }
-        return out.toByteArray();
     }
 
     /** HEC base address, e.g. {@code https://splunk.example.com:8088}. */

@@ -44,4 +44,31 @@ class BccMessageTest {
             assertTrue(m.getHeaders().containsKey(BccConstants.EVENT_TYPE));
         }
     }
+
+    @Test
+    void aCopyStaysLazyAndIndependent() throws Exception {
+        try (DefaultCamelContext context = new DefaultCamelContext()) {
+            context.start();
+            Exchange exchange = new DefaultExchange(context);
+            exchange.setIn(new BccMessage(context, EVENT, 5, false));
+            exchange.getMessage().setBody(new byte[] {1});
+            Message copy = exchange.copy().getMessage();
+            assertTrue(copy instanceof BccMessage, copy.getClass().toString());
+            assertTrue(((BccHeaders) copy.getHeaders()).fromEventOnly(), "copied without building the map");
+            assertNull(copy.getHeader("SplunkSourcetype"));
+            assertTrue(((BccHeaders) copy.getHeaders()).fromEventOnly(), "an absent header read without the map");
+            assertEquals(42L, copy.getHeader("CAMELBCCPID"), "other spellings still answered");
+            assertEquals(1, ((byte[]) copy.getBody())[0]);
+            copy.setHeader(BccConstants.DEST_PORT, 8443);
+            assertEquals(8443, copy.getHeader(BccConstants.DEST_PORT));
+            assertEquals(443, exchange.getMessage().getHeader(BccConstants.DEST_PORT), "the original keeps its own");
+
+            exchange.getMessage().setHeader("route", "a");
+            Message second = exchange.copy().getMessage();
+            assertEquals("a", second.getHeader("route"), "a written header is copied");
+            assertEquals(42L, second.getHeader(BccConstants.PID));
+            second.removeHeader("route");
+            assertEquals("a", exchange.getMessage().getHeader("route"));
+        }
+    }
 }
