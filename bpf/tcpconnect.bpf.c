@@ -222,6 +222,14 @@ struct owner_t {
     u32 uid;
     char comm[16];
 };
+// Java writes this struct too: io.tcptrace.kernel.ListenerSeed seeds `listeners` from /proc with
+// listeners opened before the tracer attached. RecordLayoutTest checks its constants against these.
+_Static_assert(sizeof(struct owner_t) == 40, "owner_t size");
+_Static_assert(__builtin_offsetof(struct owner_t, cgroup_id) == 0, "owner cgroup_id");
+_Static_assert(__builtin_offsetof(struct owner_t, pid) == 8, "owner pid");
+_Static_assert(__builtin_offsetof(struct owner_t, tid) == 12, "owner tid");
+_Static_assert(__builtin_offsetof(struct owner_t, uid) == 16, "owner uid");
+_Static_assert(__builtin_offsetof(struct owner_t, comm) == 20, "owner comm");
 
 // An established connection, kept until it closes.
 struct conn_t {
@@ -238,6 +246,8 @@ BPF_HASH(pending, u64, struct pending_t, PENDING_MAX);
 #if defined(EVENT_ACCEPT) || defined(EVENT_CLOSE)
 BPF_HASH(conns, u64, struct conn_t, CONN_MAX);
 // Listening sockets by local port, learnt when listen() moves them to LISTEN in the owner's task.
+// Listeners that were already open when the tracer attached are seeded from /proc by Java
+// (ListenerSeed), with BPF_NOEXIST: what this program learnt itself always wins.
 BPF_HASH(listeners, u16, struct owner_t, 4096);
 #endif
 

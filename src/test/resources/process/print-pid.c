@@ -1,12 +1,19 @@
-/* Test program for the process context tests: prints its pid, then
+/* Test program for the process context and listener tests: prints its pid, then
+ *   --uid N              drops to uid and gid N (a process of another user),
  *   --wait               waits until its stdin is closed (a process that exists before the tracer),
  *   --connect PORT N     makes N TCP connects to 127.0.0.1:PORT (refused or not, it goes on),
- * in this order when both are given, and exits. Other arguments are only there to be seen. */
+ *   --serve ADDR         listens on ADDR (127.0.0.1 or ::1) at a port the kernel picks and prints
+ *                        the port, then obeys stdin, one command a line: "accept" accepts one
+ *                        connection, reads it to EOF, closes it and prints "closed"; "listen" opens
+ *                        one more listener on ADDR and prints its port; EOF ends it,
+ * in this order when several are given, and exits. Other arguments are only there to be seen. */
 #include <arpa/inet.h>
+#include <grp.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -25,10 +32,77 @@ static void connect_n(int port, int n) {
     }
 }
 
+/* A listening socket on addr, port 0; prints the port. Exits on failure. */
+static int listen_on(const char *addr) {
+    struct sockaddr_storage ss;
+    socklen_t len;
+    memset(&ss, 0, sizeof ss);
+    struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
+    if (inet_pton(AF_INET, addr, &a4->sin_addr) == 1) {
+        a4->sin_family = AF_INET;
+        len = sizeof *a4;
+    } else if (inet_pton(AF_INET6, addr, &a6->sin6_addr) == 1) {
+        a6->sin6_family = AF_INET6;
+        len = sizeof *a6;
+    } else {
+        fprintf(stderr, "bad address %s\n", addr);
+        exit(2);
+    }
+    int fd = socket(ss.ss_family, SOCK_STREAM, 0);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, 16) != 0
+            || getsockname(fd, (struct sockaddr *)&ss, &len) != 0) {
+        perror("listen");
+        exit(2);
+    }
+    printf("%d\n", ntohs(ss.ss_family == AF_INET ? a4->sin_port : a6->sin6_port));
+    fflush(stdout);
+    return fd;
+}
+
+static void serve(const char *addr) {
+    int fds[16];
+    int n = 0;
+    fds[n++] = listen_on(addr);
+    char line[64];
+    while (fgets(line, sizeof line, stdin)) {
+        if (strncmp(line, "listen", 6) == 0 && n < 16) {
+            fds[n++] = listen_on(addr);
+        } else if (strncmp(line, "accept", 6) == 0) {
+            /* the connection waits on one of the listeners: accept from the newest that has one */
+            int c = -1;
+            for (int i = n - 1; i >= 0 && c < 0; i--) {
+                struct timeval none = {0, 0};
+                fd_set ready;
+                FD_ZERO(&ready);
+                FD_SET(fds[i], &ready);
+                if (select(fds[i] + 1, &ready, NULL, NULL, &none) == 1)
+                    c = accept(fds[i], NULL, NULL);
+            }
+            if (c >= 0) {
+                char buf[4096];
+                while (read(c, buf, sizeof buf) > 0) {
+                }
+                close(c);
+            }
+            printf(c >= 0 ? "closed\n" : "nothing to accept\n");
+            fflush(stdout);
+        }
+    }
+}
+
 int main(int argc, char **argv) {
     printf("%d\n", (int)getpid());
     fflush(stdout);
     int i = 1;
+    if (i + 1 < argc && strcmp(argv[i], "--uid") == 0) {
+        int id = atoi(argv[i + 1]);
+        if (setgroups(0, NULL) != 0 || setgid(id) != 0 || setuid(id) != 0) {
+            perror("--uid");
+            return 2;
+        }
+        i += 2;
+    }
     if (i < argc && strcmp(argv[i], "--wait") == 0) {
         char buf[64];
         while (read(0, buf, sizeof buf) > 0) {
@@ -37,6 +111,10 @@ int main(int argc, char **argv) {
     }
     if (i + 2 < argc && strcmp(argv[i], "--connect") == 0) {
         connect_n(atoi(argv[i + 1]), atoi(argv[i + 2]));
+        i += 3;
+    }
+    if (i + 1 < argc && strcmp(argv[i], "--serve") == 0) {
+        serve(argv[i + 1]);
     }
     return 0;
 }

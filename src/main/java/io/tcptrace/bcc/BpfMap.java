@@ -47,6 +47,47 @@ public final class BpfMap {
         }
     }
 
+    /** What {@link #insertNew} did. */
+    public enum Insert {
+        INSERTED,
+        /** the key was there already: left as it was */
+        EXISTS,
+        /** the map has max_entries entries */
+        FULL
+    }
+
+    /**
+     * Inserts {@code key -> value} only when the key is absent (BPF_NOEXIST), so an entry the
+     * program wrote itself is never replaced. Both are the exact byte images of the C types.
+     */
+    public Insert insertNew(byte[] key, byte[] value) {
+        if (key.length != keySize || value.length != valueSize) {
+            throw new IllegalArgumentException("BPF map '" + name + "' has " + keySize + "-byte keys and "
+                    + valueSize + "-byte values, not " + key.length + " and " + value.length);
+        }
+        Memory k = new Memory(keySize);
+        k.write(0, key, 0, keySize);
+        Memory v = new Memory(valueSize);
+        v.write(0, value, 0, valueSize);
+        if (LibBcc.bpf_update_elem(fd, k, v, LibBcc.BPF_NOEXIST) == 0) {
+            return Insert.INSERTED;
+        }
+        int errno = Native.getLastError();
+        return switch (errno) {
+            case Errno.EEXIST -> Insert.EXISTS;
+            case Errno.E2BIG -> Insert.FULL;   // a hash map at max_entries
+            default -> throw new BccException("cannot update BPF map '" + name + "': " + Errno.describe(errno));
+        };
+    }
+
+    public int keySize() {
+        return keySize;
+    }
+
+    public int valueSize() {
+        return valueSize;
+    }
+
     /**
      * The sum over all CPUs of the u64 at {@code index} in a BPF_PERCPU_ARRAY. The kernel
      * returns one 8-byte-aligned slot per possible CPU.

@@ -23,6 +23,7 @@ final class LibBcc {
     static final int BPF_PROBE_ENTRY = 0;
     static final int BPF_PROBE_RETURN = 1;
     static final long BPF_ANY = 0;
+    static final long BPF_NOEXIST = 1;
 
     private static final Throwable LOAD_ERROR;
 

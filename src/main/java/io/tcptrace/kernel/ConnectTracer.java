@@ -62,6 +62,7 @@ public final class ConnectTracer implements AutoCloseable {
     private volatile double fill;
     private final ProcessContext processContext;
     private final boolean processProbes;
+    private volatile ListenerSeed.Result listenerSeed;
 
     /** Receives decoded events on the poll thread. The list is reused: keep the events, not the list. */
     @FunctionalInterface
@@ -201,6 +202,32 @@ public final class ConnectTracer implements AutoCloseable {
             throw e;
         }
         LOG.info("attached {}", module.attachments().stream().map(BpfModule.Attachment::description).toList());
+        seedListeners();
+    }
+
+    /**
+     * After attaching: the owners of listeners opened before, which the program did not see
+     * listen(). Again after a re-attach, for those opened while detached. Only programs that
+     * trace accepts or closes have the map.
+     */
+    private void seedListeners() {
+        if (probe != ProbeMode.TRACEPOINT
+                || !(config.getEvents().contains(Type.ACCEPT) || config.getEvents().contains(Type.CLOSE))) {
+            return;
+        }
+        BpfMap listeners;
+        try {
+            listeners = module.map("listeners");
+        } catch (BccException e) {
+            LOG.warn("{}: listeners opened before the start stay without a process", e.getMessage());
+            return;
+        }
+        listenerSeed = ListenerSeed.seedFromProc(listeners);
+    }
+
+    /** What the last seed of the listeners map did; null when none ran or it failed. */
+    ListenerSeed.Result listenerSeed() {
+        return listenerSeed;
     }
 
     /** Detaches the probes; events already in the buffer can still be read with {@link #drain()}. */

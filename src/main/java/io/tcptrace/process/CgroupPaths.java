@@ -207,21 +207,50 @@ public final class CgroupPaths {
     }
 
     private CgroupPath fromProc(long id, int pid) {
+        String rel = v2Path(proc, pid);
+        if (rel != null && idOf(mount, rel) == id) {
+            return put(id, rel.isEmpty() ? "/" : rel);
+        }
+        return null;   // the process or its cgroup is gone: fall back to the walk
+    }
+
+    /**
+     * The cgroup id the kernel gives process {@code pid}'s tasks (bpf_get_current_cgroup_id): the
+     * inode of its cgroup v2 directory under {@code mount}. 0 when it cannot be read (gone, a
+     * cgroup other than the root with no cgroup2 mount to find it in, or one in another cgroup
+     * namespace's view).
+     */
+    public static long idOf(Path mount, Path proc, int pid) {
+        String rel = v2Path(proc, pid);
+        if (rel == null) {
+            return 0;
+        }
+        if (mount == null) {
+            // Nothing to stat; the root cgroup's directory is its hierarchy's first inode, 1.
+            return rel.equals("/") ? ROOT_ID : 0;
+        }
+        return Math.max(0, idOf(mount, rel));
+    }
+
+    /** The id of the cgroup v2 root: the inode number of the mount's root directory. */
+    static final long ROOT_ID = 1;
+
+    /** The path on the {@code 0::} line of /proc/PID/cgroup (the v2 hierarchy), or null. */
+    private static String v2Path(Path proc, int pid) {
         try {
             for (String line : Files.readAllLines(proc.resolve(Integer.toString(pid)).resolve("cgroup"))) {
                 if (line.startsWith("0::")) {
-                    String rel = line.substring(3);
-                    Path dir = mount.resolve(rel.startsWith("/") ? rel.substring(1) : rel);
-                    Object ino = Files.getAttribute(dir, "unix:ino");
-                    if (ino instanceof Long l && l == id) {
-                        return put(id, rel.isEmpty() ? "/" : rel);
-                    }
+                    return line.substring(3);
                 }
             }
         } catch (IOException | RuntimeException e) {
-            // the process or its cgroup is gone: fall back to the walk
+            // gone
         }
         return null;
+    }
+
+    private static long idOf(Path mount, String rel) {
+        return inode(mount.resolve(rel.startsWith("/") ? rel.substring(1) : rel));
     }
 
     private static long inode(Path dir) {

@@ -82,6 +82,41 @@ final class ProcFs {
         return comm == null ? null : comm.strip();
     }
 
+    /**
+     * The comm as the kernel holds it (what bpf_get_current_comm copies): /proc/PID/comm without
+     * its newline, at most 15 bytes; null when the process is gone.
+     */
+    byte[] commBytes(int pid) {
+        byte[] b = readBytes(root.resolve(Integer.toString(pid)).resolve("comm"), 64);
+        if (b == null) {
+            return null;
+        }
+        int n = b.length > 0 && b[b.length - 1] == '\n' ? b.length - 1 : b.length;
+        return java.util.Arrays.copyOf(b, Math.min(n, 15));
+    }
+
+    /**
+     * The real uid (the first field of the {@code Uid:} line of /proc/PID/status), which is what
+     * bpf_get_current_uid_gid() gives in its low 32 bits; -1 when the process is gone.
+     */
+    long uid(int pid) {
+        String status = readSmall(root.resolve(Integer.toString(pid)).resolve("status"), 4096);
+        if (status == null) {
+            return -1;
+        }
+        int at = status.indexOf("\nUid:");
+        int end = at < 0 ? -1 : status.indexOf('\n', at + 5);
+        if (end < 0) {
+            return -1;
+        }
+        String[] fields = status.substring(at + 5, end).strip().split("\\s+");
+        try {
+            return Long.parseLong(fields[0]);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
     private static String exe(Path dir) {
         try {
             String target = Files.readSymbolicLink(dir.resolve("exe")).toString();

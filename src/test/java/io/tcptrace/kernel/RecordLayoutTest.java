@@ -44,4 +44,22 @@ class RecordLayoutTest {
         }
         assertEquals(asserted.size(), checked, "every asserted offset has a decoder constant: " + asserted.keySet());
     }
+
+    /** struct owner_t is written from Java too (ListenerSeed), so its layout is held the same way. */
+    @Test
+    void listenerSeedWritesOwnersInTheLayoutTheBpfSourceAsserts() throws Exception {
+        String source = Files.readString(Path.of(System.getProperty("tcptrace.home", "."), "bpf/tcpconnect.bpf.c"));
+        Matcher size = Pattern.compile("_Static_assert\\(sizeof\\(struct owner_t\\) == (\\d+)").matcher(source);
+        assertTrue(size.find(), "the source asserts owner_t's size");
+        assertEquals(Integer.parseInt(size.group(1)), ListenerSeed.OWNER_SIZE);
+        Matcher m = Pattern.compile("_Static_assert\\(__builtin_offsetof\\(struct owner_t, (\\w+)\\) == (\\d+)")
+                .matcher(source);
+        int checked = 0;
+        while (m.find()) {
+            Field f = ListenerSeed.class.getDeclaredField("OWNER_" + m.group(1).toUpperCase(Locale.ROOT));
+            assertEquals(Integer.parseInt(m.group(2)), f.getInt(null), f.getName());
+            checked++;
+        }
+        assertEquals(5, checked, "cgroup_id, pid, tid, uid and comm are asserted");
+    }
 }
