@@ -369,10 +369,12 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state) {
         u32 pid = id >> 32;
         u32 uid = bpf_get_current_uid_gid();
         u16 family = args->family;
-        u8 daddr6[16];
-        bpf_probe_read_kernel(daddr6, 16, args->daddr_v6);   // the verifier wants fixed ctx offsets
-        if (family == AF_INET6_ && is_v4_mapped(daddr6))
-            family = AF_INET_;
+        if (family == AF_INET6_) {
+            u8 daddr6[16];
+            bpf_probe_read_kernel(daddr6, 16, args->daddr_v6);   // the verifier wants fixed ctx offsets
+            if (is_v4_mapped(daddr6))
+                family = AF_INET_;
+        }
         if (filtered_out(pid, uid, family, args->dport, true)) {
             count(COUNTER_FILTERED);
             return 0;

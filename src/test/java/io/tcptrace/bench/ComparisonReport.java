@@ -74,6 +74,11 @@ final class ComparisonReport {
                 out.append(String.format("| CPU per connect, warm, ≤ 0.6 × tcpstates' | %s | %.2f × | %s |%n", e.getKey(),
                         ratio, ratio <= 0.6 ? "yes" : "no"));
             }
+            if (e.getKey().endsWith(TracerKind.SPLUNK)) {
+                double cpu = median(rs, r -> r.warm().cpuPerConnect());
+                out.append(String.format("| CPU per connect, warm, ≤ 8 µs with file and Splunk sinks | %s | %.2f µs | %s |%n",
+                        e.getKey(), cpu, cpu <= 8 ? "yes" : "no"));
+            }
             double rate = median(rs, r -> r.warm().rateRatio());
             out.append(String.format("| traced / untraced rate ≥ 0.9 (at nice 10; nice 0 reported) | %s | %.3f | %s |%n",
                     e.getKey(), rate, rate >= 0.9 ? "yes" : "no"));

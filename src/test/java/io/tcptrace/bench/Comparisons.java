@@ -24,7 +24,7 @@ final class Comparisons {
             List<Long> contentionRates, int contentionSeconds, int busyCore) {
         static Settings fromSystemProperties(int nice) {
             String ours = "tcptrace-nice" + nice;
-            return new Settings(list("bench.tracers", ours + ",tcptrace-nice0,bpftrace,tcpstates,tcplife"),
+            return new Settings(list("bench.tracers", ours + ",tcptrace-nice0," + ours + TracerKind.SPLUNK + ",bpftrace,tcpstates,tcplife"),
                     Integer.getInteger("bench.peer-rounds", 1), Long.getLong("bench.cold-events", 200_000),
                     Long.getLong("bench.warmup", 600_000), Long.getLong("bench.peer-burst", 200_000),
                     list("bench.established-tracers", ours + ",tcplife,tcpstates"),

@@ -5,10 +5,11 @@ import io.tcptrace.app.TracerProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The packaged tracer as {@code ./tcptrace run} starts it, file sink only, at a given nice level. */
+/** The packaged tracer as {@code ./tcptrace run} starts it, file sink (and Splunk, if asked), at a given nice level. */
 final class TcptraceUnderTest implements TracerUnderTest {
     private final String name;
     private final TracerProcess process;
@@ -21,12 +22,18 @@ final class TcptraceUnderTest implements TracerUnderTest {
         this.dir = dir;
     }
 
-    static TcptraceUnderTest start(String name, int nice, Path jar, List<String> jvmOptions, Path dir) throws Exception {
+    static TcptraceUnderTest start(String name, int nice, boolean splunk, Path jar, List<String> jvmOptions, Path dir)
+            throws Exception {
         Files.createDirectories(dir);
         List<String> prefix = nice == 0 ? List.of() : List.of("nice", "-n", Integer.toString(nice));
         // Its own directory: the file rotates at 100 MB, and records() counts the rotated files too.
-        return new TcptraceUnderTest(name, TracerProcess.startJar(prefix, jar, jvmOptions, Map.of("TCPTRACE_SINKS", "file",
-                "TCPTRACE_FILE", dir.resolve("events.jsonl").toString())), dir);
+        Map<String, String> env = new HashMap<>(Map.of("TCPTRACE_SINKS", "file",
+                "TCPTRACE_FILE", dir.resolve("events.jsonl").toString()));
+        if (splunk) {
+            env.putAll(Map.of("TCPTRACE_SINKS", "file,splunk", "SPLUNK_HEC_URL", BenchHec.url(),
+                    "SPLUNK_HEC_TOKEN", BenchHec.TOKEN, "SPLUNK_SPOOL_DIR", dir.resolveSibling(name + "-spool").toString()));
+        }
+        return new TcptraceUnderTest(name, TracerProcess.startJar(prefix, jar, jvmOptions, env), dir);
     }
 
     @Override

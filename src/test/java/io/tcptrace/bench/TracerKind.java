@@ -8,10 +8,13 @@ import java.util.Optional;
 
 /**
  * A tracer the benchmark can start, by name: {@code tcptrace-niceN} (the packaged tracer at nice
- * N, file sink), {@code bpftrace} (a one-liner on the tracepoint tcptrace uses), and libbpf-tools'
+ * N, file sink; {@code tcptrace-niceN+splunk}: file and Splunk sinks), {@code bpftrace} (a one-liner on the tracepoint tcptrace uses), and libbpf-tools'
  * {@code tcpstates} and {@code tcplife} (C, CO-RE), as Debian installs them.
  */
 record TracerKind(String name, String records, String missing, Starter starter) {
+    /** Suffix of a tcptrace variant with the Splunk sink beside the file sink: {@code tcptrace-nice10+splunk}. */
+    static final String SPLUNK = "+splunk";
+
     interface Starter {
         TracerUnderTest start(Path dir) throws Exception;
     }
@@ -26,9 +29,13 @@ record TracerKind(String name, String records, String missing, Starter starter) 
 
     static TracerKind named(String name, Path jar, List<String> jvmOptions) {
         if (name.startsWith("tcptrace-nice")) {
-            int nice = Integer.parseInt(name.substring("tcptrace-nice".length()));
-            return new TracerKind(name, "one JSON event per connect outcome (and per accept and close, if it emits them)",
-                    null, dir -> TcptraceUnderTest.start(name, nice, jar, jvmOptions, dir));
+            String level = name.substring("tcptrace-nice".length());
+            boolean splunk = level.endsWith(SPLUNK);
+            int nice = Integer.parseInt(splunk ? level.substring(0, level.length() - SPLUNK.length()) : level);
+            return new TracerKind(name, "one JSON event per connect outcome (and per accept and close, if it emits them)"
+                    + (splunk ? "; the same events also to the Splunk sink (HEC receiver in the benchmark's JVM),"
+                    + " counted in the file" : ""),
+                    null, dir -> TcptraceUnderTest.start(name, nice, splunk, jar, jvmOptions, dir));
         }
         switch (name) {
             case "bpftrace": {
@@ -50,7 +57,7 @@ record TracerKind(String name, String records, String missing, Starter starter) 
             }
             default:
                 throw new IllegalArgumentException("unknown tracer '" + name
-                        + "': use tcptrace-niceN, bpftrace, tcpstates or tcplife");
+                        + "': use tcptrace-niceN, tcptrace-niceN+splunk, bpftrace, tcpstates or tcplife");
         }
     }
 
