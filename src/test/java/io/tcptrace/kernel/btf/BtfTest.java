@@ -40,7 +40,8 @@ class BtfTest {
         assertEquals(16, v6.size());
         assertEquals(24, r.member("tcp_sock.sk.__sk_common.skc_v6_daddr").byteOffset());
         assertEquals(8, r.member("tcp_sock.bytes_acked").size(), "const u64 through a typedef");
-        assertEquals(80, r.member("tcp_sock.bytes_received").byteOffset());
+        assertEquals(88, r.member("tcp_sock.bytes_received").byteOffset());
+        assertEquals(72, r.member("sock.sk_err").byteOffset());
         assertEquals(16, r.member("tcp_sock.sk.__sk_common.skc_v6_daddr.s6_addr").size());
         assertEquals(8, r.member("task_struct.mm").size(), "pointer size = unsigned long");
         assertEquals(4, r.member("task_struct.tgid").size());
@@ -122,12 +123,12 @@ class BtfTest {
 
     @Test
     void kernelOffsetsRenderAsDefines() {
-        assertEquals(List.of("-DOFF_TCP_SOCK_BYTES_ACKED=72", "-DOFF_TCP_SOCK_BYTES_RECEIVED=80",
+        assertEquals(List.of("-DOFF_TCP_SOCK_BYTES_ACKED=80", "-DOFF_TCP_SOCK_BYTES_RECEIVED=88",
                 "-DOFF_SOCK_SKC_FAMILY=16", "-DOFF_SOCK_SKC_NUM=14", "-DOFF_SOCK_SKC_DPORT=12",
                 "-DOFF_SOCK_SKC_RCV_SADDR=4", "-DOFF_SOCK_SKC_DADDR=0", "-DOFF_SOCK_SKC_V6_RCV_SADDR=40",
                 "-DOFF_SOCK_SKC_V6_DADDR=24", "-DOFF_TASK_STRUCT_MM=8", "-DOFF_TASK_STRUCT_TGID=16",
                 "-DOFF_TASK_STRUCT_REAL_PARENT=24", "-DOFF_MM_STRUCT_ARG_START=8", "-DOFF_MM_STRUCT_ARG_END=16",
-                "-DOFF_SOCK_SK_FLAGS=64"),
+                "-DOFF_SOCK_SK_FLAGS=64", "-DOFF_SOCK_SK_ERR=72"),
                 KernelOffsets.from(new MiniKernel().btf()).cflags());
     }
 

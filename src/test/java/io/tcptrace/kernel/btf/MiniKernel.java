@@ -13,8 +13,8 @@ import java.nio.ByteOrder;
  *   u32 skc_hash @8, union{__u32 skc_portpair; struct{__be16 skc_dport; __u16 skc_num}} @12,
  *   unsigned short skc_family @16, u8 skc_reuse:4 @bit 144, u8 skc_reuseport:1 @bit 148,
  *   struct in6_addr skc_v6_daddr @24, skc_v6_rcv_saddr @40
- * sock (72): sock_common __sk_common @0, sock_common *sk_next @56, unsigned long sk_flags @64
- * tcp_sock (104): sock sk @0, const u64 bytes_acked @72, u64 bytes_received @80
+ * sock (80): sock_common __sk_common @0, sock_common *sk_next @56, unsigned long sk_flags @64, int sk_err @72
+ * tcp_sock (104): sock sk @0, const u64 bytes_acked @80, u64 bytes_received @88
  * task_struct (32, old bitfield encoding): unsigned int in_execve:3 @bit 34, mm_struct *mm @8,
  *   pid_t tgid @16, task_struct *real_parent @24
  * mm_struct (24): struct{unsigned long start_stack, arg_start, arg_end} @0
@@ -57,13 +57,13 @@ final class MiniKernel {
             b.struct("sock_common", 4, false, M.of("skc_num", u32, 0));
         }
         int commonPtr = b.ptr(common);
-        int sock = b.struct("sock", 72, false, M.of("__sk_common", common, 0), M.of("sk_next", commonPtr, 448),
-                M.of("sk_flags", ulong, 512));
+        int sock = b.struct("sock", 80, false, M.of("__sk_common", common, 0), M.of("sk_next", commonPtr, 448),
+                M.of("sk_flags", ulong, 512), M.of("sk_err", sint, 576));
         int acked = bytesAckedSize == 8 ? b.constOf(u64t) : u32t;
-        M received = M.of("bytes_received", u64t, 640);
+        M received = M.of("bytes_received", u64t, 704);
         M[] tcp = withBytesReceived
-                ? new M[] {M.of("sk", sock, 0), M.of("bytes_acked", acked, 576), received}
-                : new M[] {M.of("sk", sock, 0), M.of("bytes_acked", acked, 576)};
+                ? new M[] {M.of("sk", sock, 0), M.of("bytes_acked", acked, 640), received}
+                : new M[] {M.of("sk", sock, 0), M.of("bytes_acked", acked, 640)};
         b.struct("tcp_sock", 104, false, tcp);
         int args = b.struct(null, 3 * unsignedLongSize, false, M.of("start_stack", ulong, 0),
                 M.of("arg_start", ulong, unsignedLongSize * 8), M.of("arg_end", ulong, unsignedLongSize * 16));

@@ -106,6 +106,7 @@ class VmlinuxBtfTest {
         // Linux 6.13 moved sk_flags into sock_common as skc_flags.
         boolean oldLayout = dump.struct("sock").members().stream().anyMatch(m -> "sk_flags".equals(m.name()));
         paths.put("OFF_SOCK_SK_FLAGS", oldLayout ? "sock.sk_flags" : "sock.__sk_common.skc_flags");
+        paths.put("OFF_SOCK_SK_ERR", "sock.sk_err");
         List<String> expected = new ArrayList<>();
         paths.forEach((macro, dotted) -> {
             int dot = dotted.indexOf('.');
