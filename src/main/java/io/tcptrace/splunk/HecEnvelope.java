@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tcptrace.camel.BccConstants;
 import io.tcptrace.event.HostName;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import org.apache.camel.Exchange;
@@ -69,17 +68,32 @@ public class HecEnvelope implements Processor {
         return wrap(event, epochMicros, middle);
     }
 
+    private static final byte[] TIME = "{\"time\":".getBytes(StandardCharsets.US_ASCII);
+
+    /** One exact-size array, filled in place: this runs once per event on the kernel reader's thread. */
     private static byte[] wrap(byte[] event, long epochMicros, byte[] middle) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(event.length + middle.length + 32);
-        out.writeBytes("{\"time\":".getBytes(StandardCharsets.US_ASCII));
-        out.writeBytes(epochSeconds(epochMicros).getBytes(StandardCharsets.US_ASCII));
-        out.writeBytes(middle);
-        out.writeBytes(event);
-        out.write('}');
-        return out.toByteArray();
+        byte[] seconds = Long.toString(Math.floorDiv(epochMicros, 1_000_000L)).getBytes(StandardCharsets.US_ASCII);
+        int fraction = (int) Math.floorMod(epochMicros, 1_000_000L);
+        byte[] out = new byte[TIME.length + seconds.length + 7 + middle.length + event.length + 1];
+        int at = put(out, 0, TIME);
+        at = put(out, at, seconds);
+        out[at++] = '.';
+        for (int i = 6; i > 0; i--, fraction /= 10) {
+            out[at + i - 1] = (byte) ('0' + fraction % 10);
+        }
+        at += 6;
+        at = put(out, at, middle);
+        at = put(out, at, event);
+        out[at] = '}';
+        return out;
     }
 
-    /** Seconds with six decimals, without String.format: this runs once per event. */
+    private static int put(byte[] out, int at, byte[] part) {
+        System.arraycopy(part, 0, out, at, part.length);
+        return at + part.length;
+    }
+
+    /** Seconds with six decimals, as the envelope writes them. */
     static String epochSeconds(long epochMicros) {
         String micros = Long.toString(1_000_000 + Math.floorMod(epochMicros, 1_000_000L)); // "1" + six zero-padded digits
         return Math.floorDiv(epochMicros, 1_000_000L) + "." + micros.substring(1);
