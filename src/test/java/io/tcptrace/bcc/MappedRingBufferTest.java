@@ -178,6 +178,8 @@ class MappedRingBufferTest {
         }
         long all = IntStream.of(sizes).mapToLong(MappedRingBufferTest::aligned).sum();
         assertEquals(all, reader.available());
+        // what the poll thread's priority policy reads: the share of the data area the kernel filled
+        assertEquals((double) all / (RING_PAGES * 4096L), reader.fill(), 1e-12);
 
         // Records 0, (1 discarded), 2 and 3 handed on: the position is just past record 3.
         assertEquals(3, reader.poll(0, 3));
@@ -192,6 +194,7 @@ class MappedRingBufferTest {
         reader = new MappedRingBuffer(events, this::onRecord);
         assertEquals(3, reader.poll(0, 100));
         assertEquals(0, reader.available());
+        assertEquals(0.0, reader.fill());
         checkAll(List.of(first, first + 2, first + 3, first + 4, first + 5, first + 6, first + 7, first + 8,
                 first + 9));
     }

@@ -143,6 +143,9 @@ class ConnectTracerTest {
         try (TracerHarness h = new TracerHarness(TRACE_SELF.withExcludePids(Set.of(PID)))) {
             connectRefused("127.0.0.1", port);
             assertEquals(List.of(), h.collectFor(300, e -> e.destPort() == port));
+            assertTrue(h.tracer.counters().filtered() >= 1, "dropped by the filter, not missed");
+            connectFromChild("127.0.0.1", port);   // another process still gets through
+            assertEquals(1, h.awaitMatching(e -> e.destPort() == port).size());
         }
     }
 
@@ -152,6 +155,7 @@ class ConnectTracerTest {
         try (TracerHarness h = new TracerHarness(TRACE_SELF.withOnlyUids(Set.of(65534L)))) {
             connectRefused("127.0.0.1", port);
             assertEquals(List.of(), h.collectFor(300, e -> e.destPort() == port));
+            assertTrue(h.tracer.counters().filtered() >= 1, "dropped by the filter, not missed");
         }
         try (TracerHarness h = new TracerHarness(TRACE_SELF.withOnlyUids(Set.of(0L)))) {
             connectRefused("127.0.0.1", port);
