@@ -201,19 +201,6 @@ static __always_inline void unmap_v4(struct event_t *e) {
 }
 
 #ifdef PROBE_TRACEPOINT
-// What only the connecting task knows, kept until the socket leaves SYN_SENT.
-struct pending_t {
-    u64 ts_ns;
-    u64 cgroup_id;
-    u32 pid;
-    u32 tid;
-    u32 uid;
-#ifndef OFF_SOCK_SK_ERR
-    u8 reset;         // a RST arrived while in SYN_SENT: the peer refused
-#endif
-    char comm[16];
-};
-
 // Who owns a connection: the connecting task, or the owner of the listening socket.
 struct owner_t {
     u64 cgroup_id;
@@ -230,6 +217,15 @@ _Static_assert(__builtin_offsetof(struct owner_t, pid) == 8, "owner pid");
 _Static_assert(__builtin_offsetof(struct owner_t, tid) == 12, "owner tid");
 _Static_assert(__builtin_offsetof(struct owner_t, uid) == 16, "owner uid");
 _Static_assert(__builtin_offsetof(struct owner_t, comm) == 20, "owner comm");
+
+// What only the connecting task knows, kept until the socket leaves SYN_SENT.
+struct pending_t {
+    u64 ts_ns;
+    struct owner_t owner;
+#ifndef OFF_SOCK_SK_ERR
+    u8 reset;         // a RST arrived while in SYN_SENT: the peer refused
+#endif
+};
 
 // An established connection, kept until it closes.
 struct conn_t {
@@ -381,11 +377,11 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state) {
         }
         struct pending_t p = {};
         p.ts_ns = bpf_ktime_get_ns();
-        p.cgroup_id = bpf_get_current_cgroup_id();
-        p.pid = pid;
-        p.tid = (u32)id;
-        p.uid = uid;
-        bpf_get_current_comm(&p.comm, sizeof(p.comm));
+        p.owner.cgroup_id = bpf_get_current_cgroup_id();
+        p.owner.pid = pid;
+        p.owner.tid = (u32)id;
+        p.owner.uid = uid;
+        bpf_get_current_comm(&p.owner.comm, sizeof(p.owner.comm));
         if (pending.update(&sk, &p) != 0)
             count(COUNTER_LOST_UNTRACKED);
         return 0;
@@ -405,9 +401,13 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state) {
     }
     if (oldstate == TCP_LISTEN_) {
         // A child cloned from the listener starts as LISTEN -> SYN_RECV: only LISTEN -> CLOSE ends it.
+        // Several sockets can listen on one port (SO_REUSEPORT workers, separate IPv4 and IPv6
+        // sockets): one closing forgets the port only if its owner is the one remembered.
         if (newstate == TCP_CLOSE_) {
             u16 port = args->sport;
-            listeners.delete(&port);
+            struct owner_t *o = listeners.lookup(&port);
+            if (o && o->pid == bpf_get_current_pid_tgid() >> 32)
+                listeners.delete(&port);
         }
         return 0;
     }
@@ -420,12 +420,9 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state) {
         struct owner_t *o = listeners.lookup(&port);
         if (!o)
             o = &unknown;
-        u16 family = args->family;
-        u8 daddr6[16];
-        bpf_probe_read_kernel(daddr6, 16, args->daddr_v6);   // the verifier wants fixed ctx offsets
-        if (family == AF_INET6_ && is_v4_mapped(daddr6))
-            family = AF_INET_;
-        if (filtered_out(o->pid, o->uid, family, port, true)) {
+        struct event_t e = {};
+        FILL_ADDRESSES(&e, args, 1);   // IPv4-mapped addresses become IPv4 here, before the filter
+        if (filtered_out(o->pid, o->uid, e.family, port, true)) {
             count(COUNTER_FILTERED);
             return 0;
         }
@@ -440,13 +437,11 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state) {
             count(COUNTER_LOST_CONN_FULL);
 #endif
 #ifdef EVENT_ACCEPT
-        struct event_t e = {};
         e.kind = RECORD_ACCEPT;
         e.probe = PROBE_ID_TRACEPOINT;
         e.inbound = 1;
         e.ts_ns = now;
         fill_owner(&e, o);
-        FILL_ADDRESSES(&e, args, 1);
         submit(args, &e);
 #endif
         return 0;
@@ -485,11 +480,7 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state) {
     e.kind = RECORD_CONNECT;
     e.ts_ns = p->ts_ns;
     e.span_ns = bpf_ktime_get_ns() - p->ts_ns;
-    e.cgroup_id = p->cgroup_id;
-    e.pid = p->pid;
-    e.tid = p->tid;
-    e.uid = p->uid;
-    __builtin_memcpy(&e.comm, p->comm, sizeof(e.comm));
+    fill_owner(&e, &p->owner);
     bool established = newstate == TCP_ESTABLISHED_ || newstate == TCP_SYN_RECV_;
     if (established)
         e.outcome = OUTCOME_ESTABLISHED;
@@ -499,11 +490,7 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state) {
     if (established) {
         struct conn_t c = {};
         c.established_ns = e.ts_ns + e.span_ns;
-        c.owner.cgroup_id = p->cgroup_id;
-        c.owner.pid = p->pid;
-        c.owner.tid = p->tid;
-        c.owner.uid = p->uid;
-        __builtin_memcpy(&c.owner.comm, p->comm, sizeof(c.owner.comm));
+        c.owner = p->owner;
         start_counts(&c, sk);
         if (conns.update(&sk, &c) != 0)
             count(COUNTER_LOST_CONN_FULL);

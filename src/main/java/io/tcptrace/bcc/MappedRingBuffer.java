@@ -120,28 +120,32 @@ public final class MappedRingBuffer implements EventReader {
         long cons = (long) LONG.getOpaque(consumer, 0);
         long prod = (long) LONG.getAcquire(producer, 0);
         int handled = 0;
-        while (cons < prod && handled < maxRecords) {
-            int offset = (int) (cons & mask);
-            int header = (int) INT.getAcquire(data, offset);
-            if ((header & BUSY_BIT) != 0) {
-                break;   // still being written; records after it wait for it
-            }
-            int length = header & ~(BUSY_BIT | DISCARD_BIT);
-            cons += (HEADER_SIZE + length + 7) & ~7L;
-            if ((header & DISCARD_BIT) == 0) {
-                int start = offset + HEADER_SIZE;
-                if (start + length <= dataSize) {
-                    handler.onRecord(data, start, length);
-                } else {
-                    handler.onRecord(unwrap(start, length), 0, length);
+        try {
+            while (cons < prod && handled < maxRecords) {
+                int offset = (int) (cons & mask);
+                int header = (int) INT.getAcquire(data, offset);
+                if ((header & BUSY_BIT) != 0) {
+                    break;   // still being written; records after it wait for it
                 }
-                handled++;
+                int length = header & ~(BUSY_BIT | DISCARD_BIT);
+                cons += (HEADER_SIZE + length + 7) & ~7L;
+                if ((header & DISCARD_BIT) == 0) {
+                    int start = offset + HEADER_SIZE;
+                    if (start + length <= dataSize) {
+                        handler.onRecord(data, start, length);
+                    } else {
+                        handler.onRecord(unwrap(start, length), 0, length);
+                    }
+                    handled++;
+                }
+                if (cons >= prod) {
+                    prod = (long) LONG.getAcquire(producer, 0);
+                }
             }
-            if (cons >= prod) {
-                prod = (long) LONG.getAcquire(producer, 0);
-            }
+        } finally {
+            // also when a handler throws: what was handed on (the failing record included) is not read again
+            LONG.setRelease(consumer, 0, cons);
         }
-        LONG.setRelease(consumer, 0, cons);
         return handled;
     }
 
