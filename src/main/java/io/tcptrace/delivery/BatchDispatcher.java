@@ -28,11 +28,12 @@ final class BatchDispatcher {
     private final Spool deadLetter;
     private final DeliveryStats stats;
     private final int maxEvents;
-    // Learned from "too large" answers: the destination's limit, so never raised again.
-    private int limitEvents;
+    // Learned from "too large" answers: the destination's limit, so never raised again. Written by
+    // the delivery thread; cutEvents() is also read by offer() on the kernel reader's thread.
+    private volatile int limitEvents;
     private long limitBytes;
     // Lowered by timeouts, raised again by batches delivered in full.
-    private int slowEvents;
+    private volatile int slowEvents;
     private boolean timeoutWarned;
     private long lastRejectLog;
     private long rejectedSinceLog;

@@ -82,6 +82,7 @@ public class DeliveryProducer extends DefaultProducer {
         lock.lock();
         try {
             queue.clear();
+            stopDeadlineNanos = 0;   // set again by the next doStop
             state = spool.isEmpty() ? DeliveryState.DIRECT : DeliveryState.REPLAYING;
         } finally {
             lock.unlock();
@@ -125,7 +126,9 @@ public class DeliveryProducer extends DefaultProducer {
             if (!queue.isEmpty()) {
                 List<byte[]> rest = new ArrayList<>(queue);
                 queue.clear();
-                spoolOrCount(rest, false);
+                // In SPOOLING, what is still in memory came before what offer() spooled: in front of it.
+                spool.flush();
+                spoolOrCount(rest, true);
                 LOG.info("{}: {} undelivered records spooled at shutdown, replayed on next start", name, rest.size());
             }
             if (spool != null) {
@@ -236,7 +239,7 @@ public class DeliveryProducer extends DefaultProducer {
     private List<byte[]> takeMemoryBatch(DeliveryState now) throws InterruptedException {
         lock.lock();
         try {
-            if (isStoppingOrStopped() && System.nanoTime() - stopDeadlineNanos > 0) {
+            if (isStoppingOrStopped() && stopDeadlineNanos != 0 && System.nanoTime() - stopDeadlineNanos > 0) {
                 return null; // out of shutdown time: doStop spools the rest
             }
             if (queue.isEmpty()) {
@@ -274,7 +277,12 @@ public class DeliveryProducer extends DefaultProducer {
 
     /** True when the batch is settled; otherwise it goes to the spool with all queued behind it. */
     private boolean sendFromMemory(List<byte[]> batch) {
-        BatchDispatcher.Sent sent = dispatcher.send(batch, false);
+        BatchDispatcher.Sent sent;
+        try {
+            sent = dispatcher.send(batch, false);
+        } catch (RuntimeException | Error e) {
+            sent = new BatchDispatcher.Sent(0, e.toString()); // the batch is spooled below, not dropped
+        }
         if (sent.complete()) {
             return true;
         }

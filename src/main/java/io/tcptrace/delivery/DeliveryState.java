@@ -22,9 +22,4 @@ public enum DeliveryState {
     FAILING,
     /** The destination is healthy again: new records still go to the spool; the thread sends it, oldest first. */
     REPLAYING;
-
-    /** Whether a new record must go to the spool, behind the ones there, to keep the order. */
-    boolean spoolsNewRecords() {
-        return this != DIRECT;
-    }
 }
