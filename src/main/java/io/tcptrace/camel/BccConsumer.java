@@ -116,12 +116,18 @@ public class BccConsumer extends DefaultConsumer implements Suspendable {
 
     @Override
     protected void doSuspend() {
-        tracer.detach();
+        ConnectTracer t = tracer;   // null once the poll loop has ended
+        if (t != null) {
+            t.detach();
+        }
     }
 
     @Override
     protected void doResume() {
-        tracer.attach();
+        ConnectTracer t = tracer;
+        if (t != null) {
+            t.attach();
+        }
     }
 
     /**

@@ -33,7 +33,8 @@ public final class EventJson {
         }
     }
 
-    private final ByteArrayBuilder out = new ByteArrayBuilder(512);
+    // Events with a command line run past 1 KiB; a smaller first block would be followed by a new one per event.
+    private final ByteArrayBuilder out = new ByteArrayBuilder(4096);
     private final JsonGenerator gen;
     private final char[] time = new char[27];   // yyyy-MM-ddTHH:mm:ss.uuuuuuZ
     private long timeSecond = Long.MIN_VALUE;
@@ -51,10 +52,12 @@ public final class EventJson {
     }
 
     public byte[] write(ConnectionEvent e) {
+        char[] when = time(e.timeMicros());   // before the object starts: a failure here leaves nothing half-written
+        boolean whole = false;
         try {
             gen.writeStartObject();
             gen.writeFieldName(NAMES.get(Field.TIME));
-            gen.writeString(time(e.timeMicros()), 0, time.length);
+            gen.writeString(when, 0, time.length);
             string(Field.EVENT_TYPE, e.type().json());
             string(Field.ACTION, e.action());
             string(Field.DIRECTION, e.direction());
@@ -96,11 +99,15 @@ public final class EventJson {
             number(Field.SCHEMA_VERSION, EventSchema.VERSION);
             gen.writeEndObject();
             gen.flush();
+            whole = true;
             return out.toByteArray();
         } catch (IOException ex) {
             throw new UncheckedIOException(ex);
         } finally {
             out.reset();
+            if (!whole) {
+                PER_THREAD.remove(); // the generator is inside an object now: the next event gets a new one
+            }
         }
     }
 

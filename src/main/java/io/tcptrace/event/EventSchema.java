@@ -22,8 +22,10 @@ public final class EventSchema {
     public enum Type {
         CONNECT, ACCEPT, CLOSE;
 
+        private final String json = name().toLowerCase(java.util.Locale.ROOT); // once: read per event
+
         public String json() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return json;
         }
     }
 

@@ -73,10 +73,6 @@ final class ProcFs {
         return pids;
     }
 
-    boolean alive(int pid) {
-        return Files.exists(root.resolve(Integer.toString(pid)));
-    }
-
     String comm(int pid) {
         String comm = readSmall(root.resolve(Integer.toString(pid)).resolve("comm"), 64);
         return comm == null ? null : comm.strip();

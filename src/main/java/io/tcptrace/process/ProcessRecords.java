@@ -28,11 +28,11 @@ public final class ProcessRecords {
     private final boolean cmdline;
     private final int cmdlineMaxBytes;
     private byte[] scratch = new byte[4096];
-    private long malformed;
-    private long execs;
-    private long forks;
-    private long exits;
-    private long argsUnknown;
+    private volatile long malformed;
+    private volatile long execs;
+    private volatile long forks;
+    private volatile long exits;
+    private volatile long argsUnknown;
 
     /** Told of every exec (pid, uid, cgroup id), to warm the other caches before the process's connections arrive. */
     @FunctionalInterface
