@@ -3,6 +3,8 @@
 //
 // Compiled at run time by libbcc. The Java loader chooses the variant with -D flags:
 //   PROBE_TRACEPOINT or PROBE_KPROBE   attach mode (same event struct either way)
+//   RAW_TRACEPOINT                     tracepoint mode through the raw tracepoint: reads the socket at
+//                                      the OFF_SOCK_* offsets instead of the record the kernel builds
 //   TRANSPORT_RINGBUF                  BPF ring buffer; otherwise a per-CPU perf buffer
 //   RINGBUF_PAGES, PENDING_MAX         sizes
 //   FILTER_EXCLUDE_PIDS, FILTER_ONLY_PIDS, FILTER_UIDS, FILTER_DPORTS
@@ -10,7 +12,8 @@
 //   FILTER_FAMILY=2|10                 only AF_INET or only AF_INET6
 //   EVENT_CONNECT, EVENT_ACCEPT, EVENT_CLOSE, CONN_MAX
 //                                      which records to write (tracepoint mode); connections tracked
-//   OFF_TCP_SOCK_BYTES_RECEIVED, OFF_TCP_SOCK_BYTES_ACKED, OFF_SOCK_SK_FLAGS, OFF_SOCK_SK_ERR
+//   OFF_TCP_SOCK_BYTES_RECEIVED, OFF_TCP_SOCK_BYTES_ACKED, OFF_SOCK_SK_FLAGS, OFF_SOCK_SK_ERR,
+//   OFF_SOCK_SKC_*, OFF_SOCK_SK_PROTOCOL, OFF_INET_SOCK_INET_SPORT
 //                                      struct tcp_sock/sock offsets from the running kernel's BTF
 //                                      (close; sk_err: a connect's outcome, without it tcp_receive_reset)
 //   PROCESS_EVENTS                     bpf/process.bpf.c, appended to this text, emits process records
@@ -261,27 +264,77 @@ static __always_inline void swap_sides(struct event_t *e) {
     *(u64 *)&e->daddr[8] = a1;
 }
 
-// Local side into src, remote into dest, then swapped for inbound. A macro because `args` is the
-// tracepoint's own struct, which bcc defines at the probe. The address arrays are copied with
-// bpf_probe_read_kernel: clang turns a plain copy into loads through a moved context pointer,
-// which the verifier refuses.
-#define FILL_ADDRESSES(e, args, inbound)                                \
-    do {                                                                \
-        (e)->family = (args)->family;                                   \
-        (e)->sport = (args)->sport;                                     \
-        (e)->dport = (args)->dport;                                     \
-        if ((args)->family == AF_INET_) {                               \
-            bpf_probe_read_kernel((e)->saddr, 4, (args)->saddr);        \
-            bpf_probe_read_kernel((e)->daddr, 4, (args)->daddr);        \
-        } else {                                                        \
-            bpf_probe_read_kernel((e)->saddr, 16, (args)->saddr_v6);    \
-            bpf_probe_read_kernel((e)->daddr, 16, (args)->daddr_v6);    \
-        }                                                               \
-        if (inbound)                                                    \
-            swap_sides(e);                                              \
-        if ((args)->family != AF_INET_)                                 \
-            unmap_v4(e);                                                \
-    } while (0)
+// The socket as a state change shows it: local port in sport, remote in dport, local address in
+// saddr. The classic tracepoint hands a record the kernel built for every change; the raw
+// tracepoint hands only the socket, whose fields are read at BTF offsets, and only on the changes
+// that need them (the kernel then builds no record at all: about 3% of a loopback connect).
+struct sock_fields {
+    u16 family;
+    u16 sport;
+    u16 dport;
+    u8 have_addresses;
+    u8 saddr[16];
+    u8 daddr[16];
+};
+
+#ifdef RAW_TRACEPOINT
+static __always_inline u16 sock_protocol(u64 sk) {
+    u16 protocol = 0;
+    bpf_probe_read_kernel(&protocol, sizeof(protocol), (void *)(sk + OFF_SOCK_SK_PROTOCOL));
+    return protocol;
+}
+
+// The ports as the tracepoint's record has them: inet_sport, not skc_num, which inet_put_port()
+// has already cleared when a socket moves to CLOSE. skc_dport and skc_family sit side by side in
+// sock_common on every kernel with the tracepoint: one read when the BTF offsets say so.
+static __always_inline void read_ports(struct sock_fields *f, u64 sk) {
+    u16 dport_be = 0;
+    u16 sport_be = 0;
+#if OFF_SOCK_SKC_FAMILY == OFF_SOCK_SKC_DPORT + 4
+    u16 v[3] = {};
+    bpf_probe_read_kernel(v, sizeof(v), (void *)(sk + OFF_SOCK_SKC_DPORT));
+    dport_be = v[0];
+    f->family = v[2];
+#else
+    bpf_probe_read_kernel(&dport_be, sizeof(dport_be), (void *)(sk + OFF_SOCK_SKC_DPORT));
+    bpf_probe_read_kernel(&f->family, sizeof(f->family), (void *)(sk + OFF_SOCK_SKC_FAMILY));
+#endif
+    bpf_probe_read_kernel(&sport_be, sizeof(sport_be), (void *)(sk + OFF_INET_SOCK_INET_SPORT));
+    f->dport = (dport_be >> 8) | (dport_be << 8);
+    f->sport = (sport_be >> 8) | (sport_be << 8);
+}
+
+static __always_inline void read_addresses(struct sock_fields *f, u64 sk) {
+    if (f->have_addresses)
+        return;
+    f->have_addresses = 1;
+    if (f->family == AF_INET_) {
+        bpf_probe_read_kernel(f->saddr, 4, (void *)(sk + OFF_SOCK_SKC_RCV_SADDR));
+        bpf_probe_read_kernel(f->daddr, 4, (void *)(sk + OFF_SOCK_SKC_DADDR));
+    } else {
+        bpf_probe_read_kernel(f->saddr, 16, (void *)(sk + OFF_SOCK_SKC_V6_RCV_SADDR));
+        bpf_probe_read_kernel(f->daddr, 16, (void *)(sk + OFF_SOCK_SKC_V6_DADDR));
+    }
+}
+#else
+static __always_inline void read_addresses(struct sock_fields *f, u64 sk) {
+    // The classic tracepoint's entry copied them from the record already.
+}
+#endif
+
+// Local side into src, remote into dest, then swapped for inbound.
+static __always_inline void fill_addresses(struct event_t *e, struct sock_fields *f, u64 sk, bool inbound) {
+    read_addresses(f, sk);
+    e->family = f->family;
+    e->sport = f->sport;
+    e->dport = f->dport;
+    __builtin_memcpy(e->saddr, f->saddr, 16);
+    __builtin_memcpy(e->daddr, f->daddr, 16);
+    if (inbound)
+        swap_sides(e);
+    if (f->family != AF_INET_)
+        unmap_v4(e);
+}
 
 static __always_inline void fill_owner(struct event_t *e, struct owner_t *o) {
     e->cgroup_id = o->cgroup_id;
@@ -351,27 +404,21 @@ static __always_inline bool connect_refused(struct pending_t *p, u64 sk) {
 #endif
 }
 
-TRACEPOINT_PROBE(sock, inet_sock_set_state) {
-    if (args->protocol != IPPROTO_TCP_)
-        return 0;
-    u64 sk = (u64)args->skaddr;
-    int oldstate = args->oldstate;
-    int newstate = args->newstate;
-
+// One state change of a TCP socket, from either entry point below.
+static __always_inline int on_state_change(void *ctx, u64 sk, int oldstate, int newstate, struct sock_fields *f) {
     if (oldstate == TCP_CLOSE_ && newstate == TCP_SYN_SENT_) {
         // Active open, in the connecting task: pid, uid and comm are right here,
         // but the source port is not chosen yet.
         u64 id = bpf_get_current_pid_tgid();
         u32 pid = id >> 32;
         u32 uid = bpf_get_current_uid_gid();
-        u16 family = args->family;
+        u16 family = f->family;
         if (family == AF_INET6_) {
-            u8 daddr6[16];
-            bpf_probe_read_kernel(daddr6, 16, args->daddr_v6);   // the verifier wants fixed ctx offsets
-            if (is_v4_mapped(daddr6))
+            read_addresses(f, sk);
+            if (is_v4_mapped(f->daddr))
                 family = AF_INET_;
         }
-        if (filtered_out(pid, uid, family, args->dport, true)) {
+        if (filtered_out(pid, uid, family, f->dport, true)) {
             count(COUNTER_FILTERED);
             return 0;
         }
@@ -393,7 +440,7 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state) {
         // port only after this state change give 0 here: then read the bound port from the socket.
         struct owner_t o = {};
         current_owner(&o);
-        u16 port = args->sport;
+        u16 port = f->sport;
         if (port == 0)
             bpf_probe_read_kernel(&port, sizeof(port), (void *)(sk + OFF_SOCK_SKC_NUM));
         listeners.update(&port, &o);
@@ -404,7 +451,7 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state) {
         // Several sockets can listen on one port (SO_REUSEPORT workers, separate IPv4 and IPv6
         // sockets): one closing forgets the port only if its owner is the one remembered.
         if (newstate == TCP_CLOSE_) {
-            u16 port = args->sport;
+            u16 port = f->sport;
             struct owner_t *o = listeners.lookup(&port);
             if (o && o->pid == bpf_get_current_pid_tgid() >> 32)
                 listeners.delete(&port);
@@ -415,13 +462,13 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state) {
     if (oldstate == TCP_SYN_RECV_ && newstate == TCP_ESTABLISHED_) {
         // Passive open completed (softirq: the current task is unrelated). The listener's
         // owner is the process that will accept it.
-        u16 port = args->sport;
+        u16 port = f->sport;
         struct owner_t unknown = {};
         struct owner_t *o = listeners.lookup(&port);
         if (!o)
             o = &unknown;
         struct event_t e = {};
-        FILL_ADDRESSES(&e, args, 1);   // IPv4-mapped addresses become IPv4 here, before the filter
+        fill_addresses(&e, f, sk, 1);   // IPv4-mapped addresses become IPv4 here, before the filter
         if (filtered_out(o->pid, o->uid, e.family, port, true)) {
             count(COUNTER_FILTERED);
             return 0;
@@ -442,7 +489,7 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state) {
         e.inbound = 1;
         e.ts_ns = now;
         fill_owner(&e, o);
-        submit(args, &e);
+        submit(ctx, &e);
 #endif
         return 0;
     }
@@ -460,9 +507,9 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state) {
         e.span_ns = e.ts_ns - c->established_ns;
         fill_owner(&e, &c->owner);
         close_counts(&e, c, sk, oldstate);
-        FILL_ADDRESSES(&e, args, c->inbound);
+        fill_addresses(&e, f, sk, c->inbound);
         conns.delete(&sk);
-        submit(args, &e);
+        submit(ctx, &e);
         return 0;
     }
 #endif
@@ -499,11 +546,63 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state) {
     pending.delete(&sk);
 #ifdef EVENT_CONNECT
     e.probe = PROBE_ID_TRACEPOINT;
-    FILL_ADDRESSES(&e, args, 0);
-    submit(args, &e);
+    fill_addresses(&e, f, sk, 0);
+    submit(ctx, &e);
 #endif
     return 0;
 }
+
+// The state changes on_state_change acts on; every other one returns before reading anything.
+static __always_inline bool wanted(int oldstate, int newstate) {
+    if (oldstate == TCP_SYN_SENT_ || (oldstate == TCP_CLOSE_ && newstate == TCP_SYN_SENT_))
+        return true;
+#if defined(EVENT_ACCEPT) || defined(EVENT_CLOSE)
+    if (newstate == TCP_LISTEN_ || (oldstate == TCP_LISTEN_ && newstate == TCP_CLOSE_)
+        || (oldstate == TCP_SYN_RECV_ && newstate == TCP_ESTABLISHED_))
+        return true;
+#endif
+#ifdef EVENT_CLOSE
+    if (newstate == TCP_CLOSE_)
+        return true;
+#endif
+    return false;
+}
+
+#ifdef RAW_TRACEPOINT
+// trace_inet_sock_set_state(const struct sock *sk, const int oldstate, const int newstate)
+RAW_TRACEPOINT_PROBE(inet_sock_set_state) {
+    int oldstate = (int)ctx->args[1];
+    int newstate = (int)ctx->args[2];
+    if (!wanted(oldstate, newstate))
+        return 0;
+    u64 sk = ctx->args[0];
+    if (sock_protocol(sk) != IPPROTO_TCP_)
+        return 0;
+    struct sock_fields f = {};
+    read_ports(&f, sk);
+    return on_state_change(ctx, sk, oldstate, newstate, &f);
+}
+#else
+TRACEPOINT_PROBE(sock, inet_sock_set_state) {
+    if (args->protocol != IPPROTO_TCP_ || !wanted(args->oldstate, args->newstate))
+        return 0;
+    struct sock_fields f = {};
+    f.family = args->family;
+    f.sport = args->sport;
+    f.dport = args->dport;
+    f.have_addresses = 1;
+    // bpf_probe_read_kernel, not a plain copy: clang turns that into loads through a moved context
+    // pointer, which the verifier refuses.
+    if (args->family == AF_INET_) {
+        bpf_probe_read_kernel(f.saddr, 4, args->saddr);
+        bpf_probe_read_kernel(f.daddr, 4, args->daddr);
+    } else {
+        bpf_probe_read_kernel(f.saddr, 16, args->saddr_v6);
+        bpf_probe_read_kernel(f.daddr, 16, args->daddr_v6);
+    }
+    return on_state_change(args, (u64)args->skaddr, args->oldstate, args->newstate, &f);
+}
+#endif
 
 #ifndef OFF_SOCK_SK_ERR
 // tcp_reset() fires this before it moves the socket to CLOSE: that tells a refused

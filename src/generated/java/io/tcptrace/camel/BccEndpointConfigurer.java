@@ -68,6 +68,8 @@ public class BccEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "processContext": target.getConfiguration().setProcessContext(property(camelContext, boolean.class, value)); return true;
         case "processlookupbudget":
         case "processLookupBudget": target.getConfiguration().setProcessLookupBudget(property(camelContext, int.class, value)); return true;
+        case "rawtracepoint":
+        case "rawTracepoint": target.getConfiguration().setRawTracepoint(property(camelContext, boolean.class, value)); return true;
         case "transport": target.getConfiguration().setTransport(property(camelContext, java.lang.String.class, value)); return true;
         case "uids": target.getConfiguration().setUids(property(camelContext, java.lang.String.class, value)); return true;
         default: return false;
@@ -122,6 +124,8 @@ public class BccEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "processContext": return boolean.class;
         case "processlookupbudget":
         case "processLookupBudget": return int.class;
+        case "rawtracepoint":
+        case "rawTracepoint": return boolean.class;
         case "transport": return java.lang.String.class;
         case "uids": return java.lang.String.class;
         default: return null;
@@ -177,6 +181,8 @@ public class BccEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "processContext": return target.getConfiguration().isProcessContext();
         case "processlookupbudget":
         case "processLookupBudget": return target.getConfiguration().getProcessLookupBudget();
+        case "rawtracepoint":
+        case "rawTracepoint": return target.getConfiguration().isRawTracepoint();
         case "transport": return target.getConfiguration().getTransport();
         case "uids": return target.getConfiguration().getUids();
         default: return null;

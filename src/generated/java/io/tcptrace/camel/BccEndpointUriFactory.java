@@ -23,7 +23,7 @@ public class BccEndpointUriFactory extends org.apache.camel.support.component.En
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(27);
+        Set<String> props = new HashSet<>(28);
         props.add("boostPriority");
         props.add("bpfSource");
         props.add("bridgeErrorHandler");
@@ -49,6 +49,7 @@ public class BccEndpointUriFactory extends org.apache.camel.support.component.En
         props.add("processContext");
         props.add("processLookupBudget");
         props.add("program");
+        props.add("rawTracepoint");
         props.add("transport");
         props.add("uids");
         PROPERTY_NAMES = Collections.unmodifiableSet(props);

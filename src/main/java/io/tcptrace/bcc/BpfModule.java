@@ -43,8 +43,11 @@ public final class BpfModule implements AutoCloseable {
         OPEN.add(this);
     }
 
-    /** A probe attached by this module; {@code kprobeEvent} is set for kprobes, which need an extra detach. */
-    public record Attachment(String description, int perfEventFd, String kprobeEvent) {
+    /**
+     * A probe attached by this module: a perf-event fd, or for a raw tracepoint a BPF link fd
+     * ({@code raw}), closed plainly; {@code kprobeEvent} is set for kprobes, which need an extra detach.
+     */
+    public record Attachment(String description, int perfEventFd, String kprobeEvent, boolean raw) {
     }
 
     /**
@@ -92,6 +95,20 @@ public final class BpfModule implements AutoCloseable {
         return fd;
     }
 
+    /**
+     * Attaches {@code function} to the raw tracepoint {@code event}: the program gets the
+     * tracepoint's arguments, and the kernel skips building the trace record.
+     */
+    public synchronized void attachRawTracepoint(String event, String function) {
+        int prog = load(function, LibBcc.BPF_PROG_TYPE_RAW_TRACEPOINT);
+        int fd = LibBcc.bpf_attach_raw_tracepoint(prog, event);
+        if (fd < 0) {
+            throw new BccException("cannot attach to raw tracepoint " + event + ": " + Errno.describe(Native.getLastError())
+                    + ": use rawTracepoint=false");
+        }
+        attachments.add(new Attachment("raw tracepoint " + event, fd, null, true));
+    }
+
     /** Attaches {@code function} to tracepoint {@code category:event}. */
     public synchronized void attachTracepoint(String category, String event, String function) {
         int prog = load(function, LibBcc.BPF_PROG_TYPE_TRACEPOINT);
@@ -100,7 +117,7 @@ public final class BpfModule implements AutoCloseable {
             throw new BccException("cannot attach to tracepoint " + category + ":" + event + ": "
                     + Errno.describe(Native.getLastError()));
         }
-        attachments.add(new Attachment("tracepoint " + category + ":" + event, fd, null));
+        attachments.add(new Attachment("tracepoint " + category + ":" + event, fd, null, false));
     }
 
     /** Attaches {@code function} as a kprobe ({@code onReturn=false}) or kretprobe on {@code kernelFunction}. */
@@ -113,7 +130,7 @@ public final class BpfModule implements AutoCloseable {
             throw new BccException("cannot attach " + (onReturn ? "kretprobe" : "kprobe") + " to " + kernelFunction
                     + ": " + Errno.describe(Native.getLastError()));
         }
-        attachments.add(new Attachment((onReturn ? "kretprobe " : "kprobe ") + kernelFunction, fd, event));
+        attachments.add(new Attachment((onReturn ? "kretprobe " : "kprobe ") + kernelFunction, fd, event, false));
     }
 
     public synchronized List<Attachment> attachments() {
@@ -127,7 +144,11 @@ public final class BpfModule implements AutoCloseable {
     public synchronized void detachAll() {
         for (int i = attachments.size() - 1; i >= 0; i--) {
             Attachment a = attachments.get(i);
-            LibBcc.bpf_close_perf_event_fd(a.perfEventFd());
+            if (a.raw()) {
+                Libc.close(a.perfEventFd());   // a link fd: the perf ioctl would fail and print
+            } else {
+                LibBcc.bpf_close_perf_event_fd(a.perfEventFd());
+            }
             if (a.kprobeEvent() != null) {
                 LibBcc.bpf_detach_kprobe(a.kprobeEvent());
             }

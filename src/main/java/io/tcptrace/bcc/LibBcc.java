@@ -20,6 +20,7 @@ final class LibBcc {
 
     static final int BPF_PROG_TYPE_KPROBE = 2;
     static final int BPF_PROG_TYPE_TRACEPOINT = 5;
+    static final int BPF_PROG_TYPE_RAW_TRACEPOINT = 17;
     static final int BPF_PROBE_ENTRY = 0;
     static final int BPF_PROBE_RETURN = 1;
     static final long BPF_ANY = 0;
@@ -86,6 +87,8 @@ final class LibBcc {
 
     // libbpf.h (bcc's)
     static native int bpf_attach_tracepoint(int progFd, String category, String name);
+
+    static native int bpf_attach_raw_tracepoint(int progFd, String name);
 
     static native int bpf_attach_kprobe(int progFd, int attachType, String evName, String fnName, long fnOffset,
             int maxactive);

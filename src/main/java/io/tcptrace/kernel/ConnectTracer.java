@@ -187,7 +187,11 @@ public final class ConnectTracer implements AutoCloseable {
                 if (!KernelOffsets.available()) {
                     module.attachTracepoint("tcp", "tcp_receive_reset", "tracepoint__tcp__tcp_receive_reset");
                 }
-                module.attachTracepoint("sock", "inet_sock_set_state", "tracepoint__sock__inet_sock_set_state");
+                if (rawTracepoint(config, probe)) {
+                    module.attachRawTracepoint("inet_sock_set_state", "raw_tracepoint__inet_sock_set_state");
+                } else {
+                    module.attachTracepoint("sock", "inet_sock_set_state", "tracepoint__sock__inet_sock_set_state");
+                }
             } else {
                 for (String fn : kprobeFunctions(config.getIpVersion())) {
                     module.attachKprobe(fn, "kprobe_connect_entry", false);
@@ -357,6 +361,15 @@ public final class ConnectTracer implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether sock:inet_sock_set_state is attached raw: asked for (the default), and the kernel's BTF
+     * has every socket offset the program then reads in place of the tracepoint's record.
+     */
+    static boolean rawTracepoint(TracerConfiguration config, ProbeMode probe) {
+        return probe == ProbeMode.TRACEPOINT && config.isRawTracepoint() && KernelOffsets.available()
+                && KernelOffsets.fromRunningKernel().rawTracepointReadable();
+    }
+
     static ProbeMode resolveProbe(ProbeMode requested) {
         boolean tracepoint = KernelSupport.hasTracepoint("sock", "inet_sock_set_state");
         return switch (requested) {
@@ -404,6 +417,9 @@ public final class ConnectTracer implements AutoCloseable {
         // attached (chooseEvents has already refused accept and close without it).
         if (probe == ProbeMode.TRACEPOINT && KernelOffsets.available()) {
             flags.addAll(KernelOffsets.fromRunningKernel().cflags());
+        }
+        if (rawTracepoint(config, probe)) {
+            flags.add("-DRAW_TRACEPOINT");
         }
         if (!excludedPids(config).isEmpty()) {
             flags.add("-DFILTER_EXCLUDE_PIDS");

@@ -38,16 +38,30 @@ class ConnectionLifecycleTest {
 
     @Test
     void ipv4ConnectionHasConnectAcceptAndTwoClosesWithExactBytes() throws Exception {
-        lifecycle("127.0.0.1");
+        lifecycle("127.0.0.1", TRACE_SELF);
     }
 
     @Test
     void ipv6ConnectionHasConnectAcceptAndTwoClosesWithExactBytes() throws Exception {
-        lifecycle("::1");
+        lifecycle("::1", TRACE_SELF);
     }
 
-    private void lifecycle(String address) throws Exception {
-        try (TracerHarness h = new TracerHarness(TRACE_SELF)) {
+    /** The classic tracepoint (the kernel's record, no socket offsets) gives the very same events. */
+    @Test
+    void classicTracepointGivesTheSameLifecycle() throws Exception {
+        TestConfig classic = TRACE_SELF.with(c -> c.setRawTracepoint(false));
+        lifecycle("127.0.0.1", classic);
+        lifecycle("::1", classic);
+    }
+
+    private void lifecycle(String address, TestConfig config) throws Exception {
+        try (TracerHarness h = new TracerHarness(config)) {
+            {
+                // raw wherever the BTF has the socket's offsets (every kernel the tests run on), unless turned off
+                String attached = h.tracer.attachments().get(0).description();
+                assertEquals(config.get().isRawTracepoint() ? "raw tracepoint inet_sock_set_state"
+                        : "tracepoint sock:inet_sock_set_state", attached);
+            }
             // Listening after the tracer attached: listen() is where the owner of the port is learnt.
             try (ServerSocket listener = new ServerSocket(0, 50, InetAddress.getByName(address))) {
                 int port = listener.getLocalPort();

@@ -111,13 +111,14 @@ class TracerLifecycleTest {
         long progs = openFds("bpf-prog");
         long maps = openFds("bpf-map");
         long perf = openFds("perf_event");
+        long links = openFds("bpf_link");
         try (TracerHarness h = new TracerHarness(TestConfig.defaults())) {
             // the connection probes (tracepoint: inet_sock_set_state, sk_err giving the outcome where the
             // kernel has BTF, else also tcp_receive_reset; kprobe: entry and return on tcp_v4_connect
             // and tcp_v6_connect) and the process context's tracepoints (exec, fork, exit, execve arguments)
             long connection = h.tracer.attachments().stream().map(BpfModule.Attachment::description)
                     .filter(d -> d.startsWith("kprobe ") || d.startsWith("kretprobe ") || d.startsWith("tracepoint tcp:")
-                            || d.startsWith("tracepoint sock:")).count();
+                            || d.startsWith("tracepoint sock:") || d.startsWith("raw tracepoint ")).count();
             long tracepoints = KernelOffsets.available() ? 1 : 2;
             assertEquals(h.tracer.probe() == ProbeMode.TRACEPOINT ? tracepoints : 4, connection,
                     h.tracer.attachments().toString());
@@ -127,6 +128,7 @@ class TracerLifecycleTest {
         assertEquals(progs, openFds("bpf-prog"), "program fds");
         assertEquals(maps, openFds("bpf-map"), "map fds");
         assertEquals(perf, openFds("perf_event"), "perf event (attachment) fds");
+        assertEquals(links, openFds("bpf_link"), "raw tracepoint (attachment) fds");
     }
 
     @Test
@@ -176,7 +178,7 @@ class TracerLifecycleTest {
         long progs = openFds("bpf-prog");
         long maps = openFds("bpf-map");
         BccException e = assertThrows(BccException.class, () -> new TracerHarness(TestConfig.defaults()
-                .withProbe(ProbeMode.TRACEPOINT).withExcludeOwnPid(false)
+                .withProbe(ProbeMode.TRACEPOINT).withExcludeOwnPid(false).with(c -> c.setRawTracepoint(false))
                 .withBpfSource("src/test/resources/bpf-broken/verifier-rejects.bpf.c")));
         assertTrue(e.getMessage().startsWith("kernel refused BPF program 'tracepoint__sock__inet_sock_set_state'"),
                 e.getMessage());

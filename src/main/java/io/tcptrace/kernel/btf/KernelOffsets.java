@@ -2,6 +2,7 @@ package io.tcptrace.kernel.btf;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,7 +35,15 @@ public record KernelOffsets(
         long mmStructArgStart,
         long mmStructArgEnd,
         long sockSkFlags,
-        long sockSkErr) {
+        long sockSkErr,
+        long sockSkProtocol,
+        long inetSockInetSport) {
+
+    /**
+     * An optional offset the kernel does not have as plain bytes: {@code sk_protocol} was a bitfield
+     * before Linux 5.6. Without the optional ones the tracepoint is attached classic.
+     */
+    public static final long ABSENT = -1;
 
     public static final Path VMLINUX_BTF = Path.of("/sys/kernel/btf/vmlinux");
     private static final Logger LOG = LoggerFactory.getLogger(KernelOffsets.class);
@@ -99,7 +108,14 @@ public record KernelOffsets(
                 offset(r, ptr, "mm_struct", "arg_start", UNSIGNED_LONG, PROCESS),
                 offset(r, ptr, "mm_struct", "arg_end", UNSIGNED_LONG, PROCESS),
                 sockFlags(r, ptr),
-                offset(r, ptr, "sock", "sk_err", 4, OUTCOME));
+                offset(r, ptr, "sock", "sk_err", 4, OUTCOME),
+                optionalOffset(r, ptr, "sock", "sk_protocol", 2),
+                optionalOffset(r, ptr, "inet_sock", "inet_sport", 2));
+    }
+
+    /** True when the raw tracepoint can read what the tracepoint's record would hold. */
+    public boolean rawTracepointReadable() {
+        return sockSkProtocol != ABSENT && inetSockInetSport != ABSENT;
     }
 
     /** True when {@link #fromRunningKernel()} has offsets to give (the kernel has usable BTF). */
@@ -114,7 +130,7 @@ public record KernelOffsets(
 
     /** The offsets as clang {@code -D} flags for the BPF program. */
     public List<String> cflags() {
-        return List.of(
+        List<String> flags = new ArrayList<>(List.of(
                 define("OFF_TCP_SOCK_BYTES_ACKED", tcpSockBytesAcked),
                 define("OFF_TCP_SOCK_BYTES_RECEIVED", tcpSockBytesReceived),
                 define("OFF_SOCK_SKC_FAMILY", sockSkcFamily),
@@ -130,7 +146,12 @@ public record KernelOffsets(
                 define("OFF_MM_STRUCT_ARG_START", mmStructArgStart),
                 define("OFF_MM_STRUCT_ARG_END", mmStructArgEnd),
                 define("OFF_SOCK_SK_FLAGS", sockSkFlags),
-                define("OFF_SOCK_SK_ERR", sockSkErr));
+                define("OFF_SOCK_SK_ERR", sockSkErr)));
+        if (rawTracepointReadable()) {
+            flags.add(define("OFF_SOCK_SK_PROTOCOL", sockSkProtocol));
+            flags.add(define("OFF_INET_SOCK_INET_SPORT", inetSockInetSport));
+        }
+        return flags;
     }
 
     private static String define(String macro, long value) {
@@ -151,6 +172,15 @@ public record KernelOffsets(
                 throw new BtfException("struct sock has neither __sk_common.skc_flags nor sk_flags of "
                         + pointerSize + " bytes in the kernel's BTF (" + r.source() + "); " + BYTES, oldLayout);
             }
+        }
+    }
+
+    /** Like {@link #offset}, but {@link #ABSENT} where the member is missing or not {@code size} plain bytes. */
+    private static long optionalOffset(MemberResolver r, int pointerSize, String struct, String path, int size) {
+        try {
+            return offset(r, pointerSize, struct, path, size, "optional");
+        } catch (BtfException e) {
+            return ABSENT;
         }
     }
 

@@ -107,6 +107,8 @@ class VmlinuxBtfTest {
         boolean oldLayout = dump.struct("sock").members().stream().anyMatch(m -> "sk_flags".equals(m.name()));
         paths.put("OFF_SOCK_SK_FLAGS", oldLayout ? "sock.sk_flags" : "sock.__sk_common.skc_flags");
         paths.put("OFF_SOCK_SK_ERR", "sock.sk_err");
+        paths.put("OFF_SOCK_SK_PROTOCOL", "sock.sk_protocol");            // u16 since Linux 5.6
+        paths.put("OFF_INET_SOCK_INET_SPORT", "inet_sock.inet_sport");
         List<String> expected = new ArrayList<>();
         paths.forEach((macro, dotted) -> {
             int dot = dotted.indexOf('.');
