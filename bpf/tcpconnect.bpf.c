@@ -266,30 +266,47 @@ static __always_inline void swap_sides(struct event_t *e) {
 
 // The socket as a state change shows it: local port in sport, remote in dport, local address in
 // saddr. The classic tracepoint hands a record the kernel built for every change; the raw
-// tracepoint hands only the socket, whose fields are read at BTF offsets, and only on the changes
-// that need them (the kernel then builds no record at all: about 3% of a loopback connect).
+// tracepoint hands only the socket, whose fields are read at BTF offsets, each only once the
+// change turns out to need it (the kernel then builds no record at all). `have` says what is read.
 struct sock_fields {
     u16 family;
     u16 sport;
     u16 dport;
-    u8 have_addresses;
+    u8 have;          // HAVE_* bits
+    u8 is_tcp;
     u8 saddr[16];
     u8 daddr[16];
 };
+#define HAVE_PROTOCOL 1
+#define HAVE_REMOTE 2       // family and dport
+#define HAVE_SPORT 4
+#define HAVE_ADDRESSES 8
+#define HAVE_ALL 15
 
 #ifdef RAW_TRACEPOINT
-static __always_inline u16 sock_protocol(u64 sk) {
-    u16 protocol = 0;
-    bpf_probe_read_kernel(&protocol, sizeof(protocol), (void *)(sk + OFF_SOCK_SK_PROTOCOL));
-    return protocol;
+static __always_inline u16 swap16(u16 v) {
+    return (v >> 8) | (v << 8);
 }
 
-// The ports as the tracepoint's record has them: inet_sport, not skc_num, which inet_put_port()
-// has already cleared when a socket moves to CLOSE. skc_dport and skc_family sit side by side in
-// sock_common on every kernel with the tracepoint: one read when the BTF offsets say so.
-static __always_inline void read_ports(struct sock_fields *f, u64 sk) {
+// Sockets found in `pending` or `conns` were TCP when stored: the protocol is read only for the
+// others (SCTP and MPTCP sockets pass through the same tracepoint).
+static __always_inline bool is_tcp(struct sock_fields *f, u64 sk) {
+    if (!(f->have & HAVE_PROTOCOL)) {
+        u16 protocol = 0;
+        bpf_probe_read_kernel(&protocol, sizeof(protocol), (void *)(sk + OFF_SOCK_SK_PROTOCOL));
+        f->is_tcp = protocol == IPPROTO_TCP_;
+        f->have |= HAVE_PROTOCOL;
+    }
+    return f->is_tcp;
+}
+
+// skc_dport and skc_family sit side by side in sock_common on every kernel with the tracepoint:
+// one read when the BTF offsets say so.
+static __always_inline void read_remote(struct sock_fields *f, u64 sk) {
+    if (f->have & HAVE_REMOTE)
+        return;
+    f->have |= HAVE_REMOTE;
     u16 dport_be = 0;
-    u16 sport_be = 0;
 #if OFF_SOCK_SKC_FAMILY == OFF_SOCK_SKC_DPORT + 4
     u16 v[3] = {};
     bpf_probe_read_kernel(v, sizeof(v), (void *)(sk + OFF_SOCK_SKC_DPORT));
@@ -299,32 +316,57 @@ static __always_inline void read_ports(struct sock_fields *f, u64 sk) {
     bpf_probe_read_kernel(&dport_be, sizeof(dport_be), (void *)(sk + OFF_SOCK_SKC_DPORT));
     bpf_probe_read_kernel(&f->family, sizeof(f->family), (void *)(sk + OFF_SOCK_SKC_FAMILY));
 #endif
+    f->dport = swap16(dport_be);
+}
+
+// inet_sport as the tracepoint's record has it, not skc_num: inet_put_port() has already cleared
+// that when a socket moves to CLOSE.
+static __always_inline void read_sport(struct sock_fields *f, u64 sk) {
+    if (f->have & HAVE_SPORT)
+        return;
+    f->have |= HAVE_SPORT;
+    u16 sport_be = 0;
     bpf_probe_read_kernel(&sport_be, sizeof(sport_be), (void *)(sk + OFF_INET_SOCK_INET_SPORT));
-    f->dport = (dport_be >> 8) | (dport_be << 8);
-    f->sport = (sport_be >> 8) | (sport_be << 8);
+    f->sport = swap16(sport_be);
 }
 
 static __always_inline void read_addresses(struct sock_fields *f, u64 sk) {
-    if (f->have_addresses)
+    if (f->have & HAVE_ADDRESSES)
         return;
-    f->have_addresses = 1;
+    f->have |= HAVE_ADDRESSES;
+    read_remote(f, sk);
     if (f->family == AF_INET_) {
+#if OFF_SOCK_SKC_RCV_SADDR == OFF_SOCK_SKC_DADDR + 4
+        u32 pair[2] = {};   // skc_addrpair: remote, then local
+        bpf_probe_read_kernel(pair, sizeof(pair), (void *)(sk + OFF_SOCK_SKC_DADDR));
+        __builtin_memcpy(f->daddr, &pair[0], 4);
+        __builtin_memcpy(f->saddr, &pair[1], 4);
+#else
         bpf_probe_read_kernel(f->saddr, 4, (void *)(sk + OFF_SOCK_SKC_RCV_SADDR));
         bpf_probe_read_kernel(f->daddr, 4, (void *)(sk + OFF_SOCK_SKC_DADDR));
+#endif
     } else {
         bpf_probe_read_kernel(f->saddr, 16, (void *)(sk + OFF_SOCK_SKC_V6_RCV_SADDR));
         bpf_probe_read_kernel(f->daddr, 16, (void *)(sk + OFF_SOCK_SKC_V6_DADDR));
     }
 }
 #else
+// The classic tracepoint's entry copied everything from the record and checked the protocol.
+static __always_inline bool is_tcp(struct sock_fields *f, u64 sk) {
+    return true;
+}
+static __always_inline void read_remote(struct sock_fields *f, u64 sk) {
+}
+static __always_inline void read_sport(struct sock_fields *f, u64 sk) {
+}
 static __always_inline void read_addresses(struct sock_fields *f, u64 sk) {
-    // The classic tracepoint's entry copied them from the record already.
 }
 #endif
 
 // Local side into src, remote into dest, then swapped for inbound.
 static __always_inline void fill_addresses(struct event_t *e, struct sock_fields *f, u64 sk, bool inbound) {
     read_addresses(f, sk);
+    read_sport(f, sk);
     e->family = f->family;
     e->sport = f->sport;
     e->dport = f->dport;
@@ -409,6 +451,9 @@ static __always_inline int on_state_change(void *ctx, u64 sk, int oldstate, int 
     if (oldstate == TCP_CLOSE_ && newstate == TCP_SYN_SENT_) {
         // Active open, in the connecting task: pid, uid and comm are right here,
         // but the source port is not chosen yet.
+        if (!is_tcp(f, sk))
+            return 0;
+        read_remote(f, sk);
         u64 id = bpf_get_current_pid_tgid();
         u32 pid = id >> 32;
         u32 uid = bpf_get_current_uid_gid();
@@ -438,8 +483,11 @@ static __always_inline int on_state_change(void *ctx, u64 sk, int oldstate, int 
     if (newstate == TCP_LISTEN_) {
         // listen(), in the owner's task: remember who owns the port. Kernels that set the source
         // port only after this state change give 0 here: then read the bound port from the socket.
+        if (!is_tcp(f, sk))
+            return 0;
         struct owner_t o = {};
         current_owner(&o);
+        read_sport(f, sk);
         u16 port = f->sport;
         if (port == 0)
             bpf_probe_read_kernel(&port, sizeof(port), (void *)(sk + OFF_SOCK_SKC_NUM));
@@ -450,7 +498,8 @@ static __always_inline int on_state_change(void *ctx, u64 sk, int oldstate, int 
         // A child cloned from the listener starts as LISTEN -> SYN_RECV: only LISTEN -> CLOSE ends it.
         // Several sockets can listen on one port (SO_REUSEPORT workers, separate IPv4 and IPv6
         // sockets): one closing forgets the port only if its owner is the one remembered.
-        if (newstate == TCP_CLOSE_) {
+        if (newstate == TCP_CLOSE_ && is_tcp(f, sk)) {
+            read_sport(f, sk);
             u16 port = f->sport;
             struct owner_t *o = listeners.lookup(&port);
             if (o && o->pid == bpf_get_current_pid_tgid() >> 32)
@@ -462,6 +511,9 @@ static __always_inline int on_state_change(void *ctx, u64 sk, int oldstate, int 
     if (oldstate == TCP_SYN_RECV_ && newstate == TCP_ESTABLISHED_) {
         // Passive open completed (softirq: the current task is unrelated). The listener's
         // owner is the process that will accept it.
+        if (!is_tcp(f, sk))
+            return 0;
+        read_sport(f, sk);
         u16 port = f->sport;
         struct owner_t unknown = {};
         struct owner_t *o = listeners.lookup(&port);
@@ -575,12 +627,8 @@ RAW_TRACEPOINT_PROBE(inet_sock_set_state) {
     int newstate = (int)ctx->args[2];
     if (!wanted(oldstate, newstate))
         return 0;
-    u64 sk = ctx->args[0];
-    if (sock_protocol(sk) != IPPROTO_TCP_)
-        return 0;
     struct sock_fields f = {};
-    read_ports(&f, sk);
-    return on_state_change(ctx, sk, oldstate, newstate, &f);
+    return on_state_change(ctx, ctx->args[0], oldstate, newstate, &f);
 }
 #else
 TRACEPOINT_PROBE(sock, inet_sock_set_state) {
@@ -590,7 +638,8 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state) {
     f.family = args->family;
     f.sport = args->sport;
     f.dport = args->dport;
-    f.have_addresses = 1;
+    f.have = HAVE_ALL;
+    f.is_tcp = 1;
     // bpf_probe_read_kernel, not a plain copy: clang turns that into loads through a moved context
     // pointer, which the verifier refuses.
     if (args->family == AF_INET_) {
