@@ -44,17 +44,9 @@ public record SinkSelection(List<String> names, List<Path> routeFiles) {
         return new SinkSelection(List.copyOf(names), List.copyOf(files));
     }
 
-    /** The recipient list for the source route: {@code direct:sink-console,direct:sink-file}. */
+    /** The sinks' endpoints, for the source route's fan-out: {@code direct:sink-console,direct:sink-file}. */
     public String endpointUris() {
         return String.join(",", names.stream().map(n -> "direct:sink-" + n).toList());
-    }
-
-    /**
-     * Where the source route sends each event: straight to the sink when there is one (no copy,
-     * no recipient list per event), else to the {@code sinks} route that hands a copy to each.
-     */
-    public String sourceRouteTarget() {
-        return names.size() == 1 ? "direct:sink-" + names.get(0) : "direct:sinks";
     }
 
     /** Camel's routes-include-pattern for exactly these files. */

@@ -49,7 +49,6 @@ public final class TcptraceMain {
         Main main = new Main();
         main.addInitialProperty("tcptrace.self-pid", Long.toString(ProcessHandle.current().pid()));
         main.addInitialProperty("tcptrace.sink-uris", sinks.endpointUris());
-        main.addInitialProperty("tcptrace.sink-uri", sinks.sourceRouteTarget());
         main.addOverrideProperty("tcptrace.stats-enabled", Boolean.toString(statsEnabled(sinks, defaults)));
         main.configure().withRoutesIncludePattern(sinks.includePattern());
         // camel-main does not map CAMEL_MANAGEMENT_* / CAMEL_METRICS_* environment variables to its

@@ -52,7 +52,7 @@ class SinkFailureMidBatchTest extends YamlRoutesAccess {
     @Override
     protected Properties properties() {
         Properties p = super.properties();
-        p.setProperty("tcptrace.sink-uri", "direct:failing-sink");
+        p.setProperty("tcptrace.sink-uris", "direct:failing-sink");
         return p;
     }
 

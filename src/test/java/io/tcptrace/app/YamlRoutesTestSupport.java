@@ -53,7 +53,6 @@ abstract class YamlRoutesTestSupport extends KernelCamelTestSupport {
         Properties p = new Properties();
         p.setProperty("tcptrace.self-pid", Long.toString(ProcessHandle.current().pid()));
         p.setProperty("tcptrace.sink-uris", String.join(",", sinks().stream().map(s -> "direct:sink-" + s).toList()));
-        p.setProperty("tcptrace.sink-uri", sinks().size() == 1 ? "direct:sink-" + sinks().get(0) : "direct:sinks");
         p.setProperty("tcptrace.file", outputFile().toString());
         p.setProperty("tcptrace.cache-dir", CACHE_DIR);
         p.setProperty("tcptrace.probe", PROBE);

@@ -1,0 +1,71 @@
+package io.tcptrace.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
+import org.junit.jupiter.api.Test;
+
+/** The source route's fan-out, on real direct: routes: order, copies, a failing sink. */
+class SinkFanOutTest {
+    private final List<String> seen = new CopyOnWriteArrayList<>();
+
+    private CamelContext context(String uris) throws Exception {
+        CamelContext context = new DefaultCamelContext();
+        context.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from("direct:a").process(e -> seen.add("a:" + e.getMessage().getBody(String.class)))
+                        .setBody(constant("changed by a")).setHeader("fromA", constant("yes"));
+                from("direct:fails").process(e -> seen.add("fails:" + e.getMessage().getBody(String.class)))
+                        .throwException(new IllegalStateException("sink down"));
+                from("direct:b").process(e -> seen.add("b:" + e.getMessage().getBody(String.class)
+                        + (e.getMessage().getHeader("fromA") == null ? "" : "+header")));
+            }
+        });
+        SinkFanOut fanOut = new SinkFanOut();
+        fanOut.setUris(uris);
+        context.getRegistry().bind("sinkFanOut", fanOut);
+        context.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from("direct:source").process("sinkFanOut");
+            }
+        });
+        context.start();
+        return context;
+    }
+
+    @Test
+    void severalSinksEachGetTheirOwnCopyInOrderAndAFailureReachesTheSource() throws Exception {
+        try (CamelContext context = context("direct:a, direct:fails ,direct:b")) {
+            Exchange exchange = new DefaultExchange(context);
+            exchange.getMessage().setBody("event-1");
+            context.createProducerTemplate().send("direct:source", exchange);
+            assertEquals(List.of("a:event-1", "fails:event-1", "b:event-1"), seen, "b sees neither a's body nor its header");
+            assertTrue(exchange.getException() instanceof IllegalStateException, String.valueOf(exchange.getException()));
+            assertEquals("event-1", exchange.getMessage().getBody(String.class), "the source's exchange keeps its body");
+        }
+    }
+
+    @Test
+    void oneSinkGetsTheExchangeItself() throws Exception {
+        try (CamelContext context = context("direct:a")) {
+            Exchange exchange = new DefaultExchange(context);
+            exchange.getMessage().setBody("event-2");
+            Exchange result = context.createProducerTemplate().send("direct:source", exchange);
+            assertSame(exchange, result);
+            assertEquals(List.of("a:event-2"), seen);
+            assertEquals("changed by a", exchange.getMessage().getBody(String.class), "no copy for a single sink");
+            assertNull(exchange.getException());
+        }
+    }
+}
