@@ -53,10 +53,15 @@ class FileModesTest {
             try (Stream<Path> s = Files.list(spool.dir())) {
                 segment = s.filter(p -> p.toString().endsWith(".jsonl")).sorted().toList().get(1);
             }
-            Files.writeString(segment, "not json\n" + Files.readString(segment));
             spool.commit(c, c.records().size());
             spool.commit(spool.read(100, 1 << 20).orElseThrow(), 10); // the prepended segment, done
+            // Garbage in a segment found at start (this instance trusts what it sealed itself).
+            Files.writeString(segment, "not json\n" + Files.readString(segment));
+            spool.close();
+            spool = new Spool(base.resolve("spool/splunk/spool"), Long.MAX_VALUE);
             spool.commit(spool.read(5, 1 << 20).orElseThrow(), 2); // sets the bad line aside; a cursor again
+            spool.append(records.subList(0, 1));
+            spool.flush(); // current.open again (the restart sealed the last one)
             spool.close();
 
             DefaultCamelContext context = new DefaultCamelContext();
