@@ -7,6 +7,7 @@
 //                                      the OFF_SOCK_* offsets instead of the record the kernel builds
 //   TRANSPORT_RINGBUF                  BPF ring buffer; otherwise a per-CPU perf buffer
 //   RINGBUF_PAGES, PENDING_MAX         sizes
+//   EXCLUDE_OWN_PID=pid                the tracer's own process, compared as a constant
 //   FILTER_EXCLUDE_PIDS, FILTER_ONLY_PIDS, FILTER_UIDS, FILTER_DPORTS
 //                                      consult the matching map (filled from Java after load)
 //   FILTER_FAMILY=2|10                 only AF_INET or only AF_INET6
@@ -136,6 +137,10 @@ static __always_inline bool filtered_out(u32 pid, u32 uid, u16 family, u16 dport
         return true;
 #ifdef FILTER_FAMILY
     if (family != FILTER_FAMILY)
+        return true;
+#endif
+#ifdef EXCLUDE_OWN_PID
+    if (pid == EXCLUDE_OWN_PID)
         return true;
 #endif
 #ifdef FILTER_EXCLUDE_PIDS

@@ -421,7 +421,10 @@ public final class ConnectTracer implements AutoCloseable {
         if (rawTracepoint(config, probe)) {
             flags.add("-DRAW_TRACEPOINT");
         }
-        if (!excludedPids(config).isEmpty()) {
+        if (config.isExcludeOwnPid()) {
+            flags.add("-DEXCLUDE_OWN_PID=" + ProcessHandle.current().pid());   // a constant: no map lookup per connect
+        }
+        if (!config.getExcludePids().isEmpty()) {
             flags.add("-DFILTER_EXCLUDE_PIDS");
         }
         if (!config.getOnlyPids().isEmpty()) {
@@ -440,7 +443,7 @@ public final class ConnectTracer implements AutoCloseable {
     }
 
     private static void loadFilters(BpfModule module, TracerConfiguration config) {
-        fill(module, "excluded_pids", excludedPids(config));
+        fill(module, "excluded_pids", config.getExcludePids());
         fill(module, "only_pids", config.getOnlyPids());
         fill(module, "only_uids", config.getUids());
         fill(module, "only_dports", config.getDestPorts());
@@ -454,15 +457,6 @@ public final class ConnectTracer implements AutoCloseable {
         for (Number key : keys) {
             m.put(key.longValue(), 1);
         }
-    }
-
-    private static Set<Long> excludedPids(TracerConfiguration config) {
-        if (!config.isExcludeOwnPid()) {
-            return config.getExcludePids();
-        }
-        Set<Long> pids = new java.util.HashSet<>(config.getExcludePids());
-        pids.add(ProcessHandle.current().pid());
-        return pids;
     }
 
     private static List<String> kprobeFunctions(int ipVersion) {
