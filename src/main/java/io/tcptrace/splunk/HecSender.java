@@ -5,11 +5,15 @@ import io.tcptrace.delivery.BatchSender;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.camel.CamelContext;
+import org.apache.camel.Endpoint;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.http.HttpClientConfigurer;
+import org.apache.camel.component.http.HttpMethods;
 import org.apache.camel.support.DefaultExchange;
 import org.apache.hc.client5.http.impl.classic.HttpClientBuilder;
 import org.apache.hc.core5.http.HttpEntity;
@@ -49,6 +53,7 @@ public class HecSender implements BatchSender {
     private long currentTimeoutMillis;
     private CamelContext camelContext;
     private ProducerTemplate template;
+    private final Map<String, Endpoint> endpoints = new ConcurrentHashMap<>();
     private MeterRegistry meters;
 
     /** Checks the settings (the bean's init method): a wrong one stops start-up with one line. */
@@ -75,6 +80,7 @@ public class HecSender implements BatchSender {
             init();
         }
         camelContext = context;
+        endpoints.clear();
         template = context.createProducerTemplate();
         currentTimeoutMillis = responseTimeoutMillis;
         // camel-http takes these by reference. The delivery endpoint does the retrying (spool, backoff,
@@ -162,8 +168,8 @@ public class HecSender implements BatchSender {
     @Override
     public boolean healthy() {
         try {
-            Exchange reply = template.request(uri("/services/collector/health"), e -> {
-                e.getMessage().setHeader(Exchange.HTTP_METHOD, "GET");
+            Exchange reply = template.request(endpoint("/services/collector/health"), e -> {
+                e.getMessage().setHeader(Exchange.HTTP_METHOD, HttpMethods.GET);
                 e.getMessage().setBody(null);
             });
             return reply.getException() == null
@@ -202,12 +208,21 @@ public class HecSender implements BatchSender {
     private Exchange post(String path, HttpEntity body) {
         Exchange exchange = new DefaultExchange(camelContext);
         exchange.getMessage().setBody(body);
-        exchange.getMessage().setHeader(Exchange.HTTP_METHOD, "POST");
+        // The enum itself: camel-http converts a "POST" string through the type converter on every request.
+        exchange.getMessage().setHeader(Exchange.HTTP_METHOD, HttpMethods.POST);
         exchange.getMessage().setHeader("Authorization", "Splunk " + token);
         if (ack) {
             exchange.getMessage().setHeader("X-Splunk-Request-Channel", channel);
         }
-        return template.send(uri(path), exchange);
+        return template.send(endpoint(path), exchange);
+    }
+
+    /**
+     * The camel-http endpoint of a HEC path, resolved once per URI: resolving the string for every
+     * batch normalised it again each time. Few URIs ever exist (one per timeout value).
+     */
+    private Endpoint endpoint(String path) {
+        return endpoints.computeIfAbsent(uri(path), camelContext::getEndpoint);
     }
 
     /** The camel-http URI of a HEC path with the current response timeout (one endpoint per timeout value). */
