@@ -3,13 +3,13 @@ package io.tcptrace.app;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.apache.camel.AsyncCallback;
+import org.apache.camel.AsyncProducer;
 import org.apache.camel.CamelContext;
 import org.apache.camel.CamelContextAware;
 import org.apache.camel.Exchange;
-import org.apache.camel.Processor;
-import org.apache.camel.Producer;
+import org.apache.camel.support.AsyncProcessorSupport;
 import org.apache.camel.support.service.ServiceHelper;
-import org.apache.camel.support.service.ServiceSupport;
 
 /**
  * The source route's last step: hands each event to every chosen sink's route ({@code
@@ -21,46 +21,72 @@ import org.apache.camel.support.service.ServiceSupport;
  * <p>This is what a {@code recipientList} of the sinks' endpoints did here, without its
  * per-event machinery (a producer taken from the cache and given back per recipient, a reactive
  * task per copy, an aggregation): with file and Splunk sinks that machinery measured about 30% of
- * the kernel-reading thread's CPU (JFR, 200,000-connect bursts).
+ * the kernel-reading thread's CPU (JFR, 200,000-connect bursts). It is asynchronous in Camel's
+ * sense, so a sink route that completes on the calling thread (all of ours) costs no wait, and
+ * one that completes later continues the fan-out from its callback.
  */
-public class SinkFanOut extends ServiceSupport implements Processor, CamelContextAware {
+public class SinkFanOut extends AsyncProcessorSupport implements CamelContextAware {
     private CamelContext camelContext;
     private String uris;
-    private List<Producer> producers = List.of();
+    private List<AsyncProducer> producers = List.of();
 
     @Override
-    public void process(Exchange exchange) throws Exception {
-        List<Producer> sinks = producers;
-        if (sinks.size() == 1) {
-            send(sinks.get(0), exchange);
-            return;
+    public boolean process(Exchange exchange, AsyncCallback callback) {
+        Exception[] firstFailure = new Exception[1];
+        if (sendFrom(0, exchange, firstFailure, callback)) {
+            finish(exchange, firstFailure);
+            callback.done(true);
+            return true;
         }
-        Exception first = null;
-        for (Producer sink : sinks) {
-            Exchange copy = exchange.copy();
-            send(sink, copy);
-            if (first == null && copy.getException() != null) {
-                first = copy.getException();
+        return false;
+    }
+
+    /** Sends to the sinks from index {@code from} on; true when all of them completed on this thread. */
+    private boolean sendFrom(int from, Exchange exchange, Exception[] firstFailure, AsyncCallback callback) {
+        List<AsyncProducer> sinks = producers;
+        for (int i = from; i < sinks.size(); i++) {
+            Exchange target = sinks.size() == 1 ? exchange : exchange.copy();
+            int next = i + 1;
+            boolean sync;
+            try {
+                sync = sinks.get(i).process(target, doneSync -> {
+                    noteFailure(exchange, target, firstFailure);
+                    if (!doneSync && sendFrom(next, exchange, firstFailure, callback)) {
+                        finish(exchange, firstFailure);
+                        callback.done(false);
+                    }
+                });
+            } catch (RuntimeException e) {
+                target.setException(e);
+                noteFailure(exchange, target, firstFailure);
+                sync = true;
+            }
+            if (!sync) {
+                return false;
             }
         }
-        if (first != null) {
-            exchange.setException(first);
+        return true;
+    }
+
+    private static void noteFailure(Exchange exchange, Exchange target, Exception[] firstFailure) {
+        // Only copies are noted: a single sink's failure is on the exchange itself already. Kept
+        // aside until the end, or the copies for the sinks after it would carry it too.
+        if (target != exchange && firstFailure[0] == null && target.getException() != null) {
+            firstFailure[0] = target.getException();
         }
     }
 
-    private static void send(Producer sink, Exchange exchange) {
-        try {
-            sink.process(exchange);
-        } catch (Exception e) {
-            exchange.setException(e);
+    private static void finish(Exchange exchange, Exception[] firstFailure) {
+        if (firstFailure[0] != null) {
+            exchange.setException(firstFailure[0]);
         }
     }
 
     @Override
     protected void doStart() throws Exception {
-        List<Producer> started = new ArrayList<>();
+        List<AsyncProducer> started = new ArrayList<>();
         for (String uri : Arrays.stream(uris.split(",")).map(String::trim).filter(u -> !u.isEmpty()).toList()) {
-            Producer p = camelContext.getEndpoint(uri).createProducer();
+            AsyncProducer p = camelContext.getEndpoint(uri).createAsyncProducer();
             ServiceHelper.startService(p);
             started.add(p);
         }

@@ -27,6 +27,10 @@ class SinkFanOutTest {
                         .setBody(constant("changed by a")).setHeader("fromA", constant("yes"));
                 from("direct:fails").process(e -> seen.add("fails:" + e.getMessage().getBody(String.class)))
                         .throwException(new IllegalStateException("sink down"));
+                // completes on another thread: the fan-out goes on from its callback
+                from("direct:later").threads(1).process(e -> seen.add("later:" + e.getMessage().getBody(String.class)
+                        + ":" + Thread.currentThread().getName().contains("Threads")))
+                        .throwException(new IllegalArgumentException("later sink down"));
                 from("direct:b").process(e -> seen.add("b:" + e.getMessage().getBody(String.class)
                         + (e.getMessage().getHeader("fromA") == null ? "" : "+header")));
             }
@@ -53,6 +57,17 @@ class SinkFanOutTest {
             assertEquals(List.of("a:event-1", "fails:event-1", "b:event-1"), seen, "b sees neither a's body nor its header");
             assertTrue(exchange.getException() instanceof IllegalStateException, String.valueOf(exchange.getException()));
             assertEquals("event-1", exchange.getMessage().getBody(String.class), "the source's exchange keeps its body");
+        }
+    }
+
+    @Test
+    void aSinkThatCompletesOnAnotherThreadDoesNotReorderOrLoseTheRest() throws Exception {
+        try (CamelContext context = context("direct:a,direct:later,direct:b")) {
+            Exchange exchange = new DefaultExchange(context);
+            exchange.getMessage().setBody("event-3");
+            context.createProducerTemplate().send("direct:source", exchange);
+            assertEquals(List.of("a:event-3", "later:event-3:true", "b:event-3"), seen);
+            assertTrue(exchange.getException() instanceof IllegalArgumentException, String.valueOf(exchange.getException()));
         }
     }
 
