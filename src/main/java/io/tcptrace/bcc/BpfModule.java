@@ -44,10 +44,11 @@ public final class BpfModule implements AutoCloseable {
     }
 
     /**
-     * A probe attached by this module: a perf-event fd, or for a raw tracepoint a BPF link fd
-     * ({@code raw}), closed plainly; {@code kprobeEvent} is set for kprobes, which need an extra detach.
+     * A probe attached by this module: {@code fd} is a perf-event fd, or for a raw tracepoint
+     * ({@code raw}) a BPF link fd, closed plainly; {@code kprobeEvent} is set for kprobes, which
+     * need an extra detach.
      */
-    public record Attachment(String description, int perfEventFd, String kprobeEvent, boolean raw) {
+    public record Attachment(String description, int fd, String kprobeEvent, boolean raw) {
     }
 
     /**
@@ -145,9 +146,9 @@ public final class BpfModule implements AutoCloseable {
         for (int i = attachments.size() - 1; i >= 0; i--) {
             Attachment a = attachments.get(i);
             if (a.raw()) {
-                Libc.close(a.perfEventFd());   // a link fd: the perf ioctl would fail and print
+                Libc.close(a.fd());   // a link fd: the perf ioctl would fail and print
             } else {
-                LibBcc.bpf_close_perf_event_fd(a.perfEventFd());
+                LibBcc.bpf_close_perf_event_fd(a.fd());
             }
             if (a.kprobeEvent() != null) {
                 LibBcc.bpf_detach_kprobe(a.kprobeEvent());

@@ -48,12 +48,18 @@ class SinkFanOutTest {
         return context;
     }
 
+    /** Sends one event through the source route; returns the source's exchange. */
+    private static Exchange sendThrough(CamelContext context, String body) {
+        Exchange exchange = new DefaultExchange(context);
+        exchange.getMessage().setBody(body);
+        assertSame(exchange, context.createProducerTemplate().send("direct:source", exchange));
+        return exchange;
+    }
+
     @Test
     void severalSinksEachGetTheirOwnCopyInOrderAndAFailureReachesTheSource() throws Exception {
         try (CamelContext context = context("direct:a, direct:fails ,direct:b")) {
-            Exchange exchange = new DefaultExchange(context);
-            exchange.getMessage().setBody("event-1");
-            context.createProducerTemplate().send("direct:source", exchange);
+            Exchange exchange = sendThrough(context, "event-1");
             assertEquals(List.of("a:event-1", "fails:event-1", "b:event-1"), seen, "b sees neither a's body nor its header");
             assertTrue(exchange.getException() instanceof IllegalStateException, String.valueOf(exchange.getException()));
             assertEquals("event-1", exchange.getMessage().getBody(String.class), "the source's exchange keeps its body");
@@ -63,9 +69,7 @@ class SinkFanOutTest {
     @Test
     void aSinkThatCompletesOnAnotherThreadDoesNotReorderOrLoseTheRest() throws Exception {
         try (CamelContext context = context("direct:a,direct:later,direct:b")) {
-            Exchange exchange = new DefaultExchange(context);
-            exchange.getMessage().setBody("event-3");
-            context.createProducerTemplate().send("direct:source", exchange);
+            Exchange exchange = sendThrough(context, "event-3");
             assertEquals(List.of("a:event-3", "later:event-3:true", "b:event-3"), seen);
             assertTrue(exchange.getException() instanceof IllegalArgumentException, String.valueOf(exchange.getException()));
         }
@@ -74,10 +78,7 @@ class SinkFanOutTest {
     @Test
     void oneSinkGetsTheExchangeItself() throws Exception {
         try (CamelContext context = context("direct:a")) {
-            Exchange exchange = new DefaultExchange(context);
-            exchange.getMessage().setBody("event-2");
-            Exchange result = context.createProducerTemplate().send("direct:source", exchange);
-            assertSame(exchange, result);
+            Exchange exchange = sendThrough(context, "event-2");
             assertEquals(List.of("a:event-2"), seen);
             assertEquals("changed by a", exchange.getMessage().getBody(String.class), "no copy for a single sink");
             assertNull(exchange.getException());
