@@ -77,6 +77,23 @@ class StrictHecServerTest {
     }
 
     @Test
+    void answersWithoutWaitingForTheClientsDelayedAck() throws Exception {
+        hec = StrictHecServer.withTokens(TOKEN).start();
+        byte[] envelope = "{\"event\":{\"dest_port\":443}}".getBytes(StandardCharsets.UTF_8);
+        post(EVENT, AUTH, envelope, "Content-Type", "application/json"); // connection and classes ready
+
+        long start = System.nanoTime();
+        for (int i = 0; i < 50; i++) {
+            assertEquals(200, post(EVENT, AUTH, envelope, "Content-Type", "application/json").statusCode());
+        }
+        long millis = (System.nanoTime() - start) / 1_000_000;
+
+        // With Nagle on the server's socket each answer waits ~40 ms for the client's delayed ACK: >= 2 s.
+        assertTrue(millis < 1000, "50 sequential requests took " + millis + " ms");
+        assertEquals(51, hec.indexedEvents().size());
+    }
+
+    @Test
     void collectorAliasesAcceptEvents() throws Exception {
         hec = StrictHecServer.withTokens(TOKEN).start();
 
