@@ -42,7 +42,8 @@ public class StatsReport implements Processor, CamelContextAware {
         TIME("time"), HOST("host"), COMPONENT("component"), INTERVAL_SECONDS("interval_seconds"),
         // kernel
         READ("read"), LOST("lost"), LOST_BUFFER_FULL("lost_buffer_full"), LOST_MAP_FULL("lost_map_full"),
-        FILTERED("filtered"), FILTERED_ROUTE("filtered_route"),
+        LOST_CONN_MAP_FULL("lost_conn_map_full"), LOST_MALFORMED("lost_malformed"),
+        LOST_PROCESS_CONTEXT("lost_process_context"), FILTERED("filtered"), FILTERED_ROUTE("filtered_route"),
         // sinks
         DELIVERED("delivered"), SPOOLED("spooled"), REPLAYED("replayed"), DEAD_LETTERED("dead_lettered"),
         RETRIES("retries"), QUEUE_DEPTH("queue_depth"), SPOOL_BYTES("spool_bytes"),
@@ -91,12 +92,19 @@ public class StatsReport implements Processor, CamelContextAware {
         previousTime = now;
         List<byte[]> events = new ArrayList<>();
         ObjectNode kernel = header(now, "kernel", interval);
-        long bufferFull = delta(r, "kernel", "tcptrace.kernel.events.lost", "reason", "buffer_full");
-        long mapFull = delta(r, "kernel", "tcptrace.kernel.events.lost", "reason", "pending_map_full");
+        long bufferFull = kernelLost(r, "buffer_full");
+        long mapFull = kernelLost(r, "pending_map_full");
+        long connMapFull = kernelLost(r, "conn_map_full"); // a close event
+        long malformed = kernelLost(r, "malformed");
         kernel.put(Field.READ.json(), delta(r, "kernel", "tcptrace.kernel.events.read", null, null));
-        kernel.put(Field.LOST.json(), bufferFull + mapFull);
+        kernel.put(Field.LOST.json(), bufferFull + mapFull + connMapFull + malformed);
         kernel.put(Field.LOST_BUFFER_FULL.json(), bufferFull);
         kernel.put(Field.LOST_MAP_FULL.json(), mapFull);
+        kernel.put(Field.LOST_CONN_MAP_FULL.json(), connMapFull);
+        kernel.put(Field.LOST_MALFORMED.json(), malformed);
+        // Not in "lost": a lost process record costs events their context, not the events.
+        kernel.put(Field.LOST_PROCESS_CONTEXT.json(),
+                kernelLost(r, "process_record_buffer_full") + kernelLost(r, "process_args_map_full"));
         kernel.put(Field.FILTERED.json(), delta(r, "kernel", "tcptrace.events.filtered", "where", "kernel"));
         kernel.put(Field.FILTERED_ROUTE.json(), delta(r, "kernel", "tcptrace.events.filtered", "where", "route-self-pid"));
         events.add(bytes(kernel));
@@ -124,6 +132,10 @@ public class StatsReport implements Processor, CamelContextAware {
         e.put(Field.INTERVAL_SECONDS.json(), interval);
         e.put(Field.VENDOR_PRODUCT.json(), EventSchema.VENDOR_PRODUCT);
         return e;
+    }
+
+    private long kernelLost(MeterRegistry r, String reason) {
+        return delta(r, "kernel", "tcptrace.kernel.events.lost", "reason", reason);
     }
 
     /** Increase since the last report; a counter that went down (route restarted, map reloaded) counts from zero. */

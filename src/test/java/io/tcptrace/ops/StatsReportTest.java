@@ -21,6 +21,11 @@ class StatsReportTest {
     private final AtomicLong read = counter("tcptrace.kernel.events.read", null, null);
     private final AtomicLong bufferFull = counter("tcptrace.kernel.events.lost", "reason", "buffer_full");
     private final AtomicLong mapFull = counter("tcptrace.kernel.events.lost", "reason", "pending_map_full");
+    private final AtomicLong connMapFull = counter("tcptrace.kernel.events.lost", "reason", "conn_map_full");
+    private final AtomicLong malformed = counter("tcptrace.kernel.events.lost", "reason", "malformed");
+    private final AtomicLong processRecords =
+            counter("tcptrace.kernel.events.lost", "reason", "process_record_buffer_full");
+    private final AtomicLong processArgs = counter("tcptrace.kernel.events.lost", "reason", "process_args_map_full");
     private final AtomicLong delivered = counter("tcptrace.sink.delivered", "sink", "splunk");
     private final AtomicLong deadLettered = counter("tcptrace.sink.dead.lettered", "sink", "splunk");
     private final AtomicLong spoolFull = counter("tcptrace.sink.lost", "sink", "splunk", "reason", "spool_full");
@@ -38,6 +43,10 @@ class StatsReportTest {
         read.set(100);
         bufferFull.set(3);
         mapFull.set(1);
+        connMapFull.set(5);
+        malformed.set(2);
+        processRecords.set(6);
+        processArgs.set(1);
         delivered.set(90);
         deadLettered.set(2);
         written.set(100);
@@ -48,9 +57,12 @@ class StatsReportTest {
         assertEquals("2026-11-28T18:00:00.000001Z", kernel.path("time").asText());
         assertEquals("h1", kernel.path("host").asText());
         assertEquals(100, kernel.path("read").asLong());
-        assertEquals(4, kernel.path("lost").asLong());
+        assertEquals(3 + 1 + 5 + 2, kernel.path("lost").asLong(), "every event the kernel could not hand over");
         assertEquals(3, kernel.path("lost_buffer_full").asLong());
         assertEquals(1, kernel.path("lost_map_full").asLong());
+        assertEquals(5, kernel.path("lost_conn_map_full").asLong());
+        assertEquals(2, kernel.path("lost_malformed").asLong());
+        assertEquals(7, kernel.path("lost_process_context").asLong(), "context lost, events kept: not in lost");
         assertEquals(90, first.get(2).path("delivered").asLong());
         assertEquals(2, first.get(2).path("dead_lettered").asLong());
         assertEquals(7, first.get(2).path("queue_depth").asLong());
@@ -61,10 +73,14 @@ class StatsReportTest {
         writeFailed.set(2);
         queue.set(0);
         mapFull.set(0); // the BPF maps were reloaded: counts start again from zero
+        connMapFull.set(0);
+        malformed.set(2);
+        processRecords.set(8);
         List<JsonNode> second = parse(report.report(t0.plusSeconds(60)));
         assertEquals(60.0, second.get(0).path("interval_seconds").asDouble());
         assertEquals(50, second.get(0).path("read").asLong());
         assertEquals(0, second.get(0).path("lost").asLong());
+        assertEquals(2, second.get(0).path("lost_process_context").asLong());
         assertEquals(2, second.get(1).path("lost").asLong(), "file: write failures");
         assertEquals(0, second.get(1).path("delivered").asLong());
         assertEquals(60, second.get(2).path("delivered").asLong());
