@@ -208,9 +208,10 @@ public final class Benchmark {
             double peakRss;
             try (TracerProcess tracer = TracerProcess.startJar(s.prefix(), s.jar(), s.jvmOptions(), Map.of(
                     "TCPTRACE_SINKS", "file", "TCPTRACE_FILE", file.toString()))) {
-                // The tracer runs for months: measure it warmed up, not while the JIT compiles it.
+                // The tracer runs for months: measure it warmed up, not while the JIT compiles it
+                // (a fixed second after the warm-up was not enough: C2 was still busy on a core).
                 load.run(freePort(), s.overheadConnects() / 2, 0);
-                Thread.sleep(1000);
+                Settle.await(tracer.pid(), 60);
                 RssSampler rss = new RssSampler(tracer.pid());
                 traced = load.run(port, s.overheadConnects(), 0);
                 Thread.sleep(1000);
