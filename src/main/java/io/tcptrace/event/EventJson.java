@@ -35,6 +35,11 @@ public final class EventJson {
 
     // Events with a command line run past 1 KiB; a smaller first block would be followed by a new one per event.
     private final ByteArrayBuilder out = new ByteArrayBuilder(4096);
+    // Per field, the last value written and, once it came twice, its encoded form. Values repeat as
+    // the same String instance (constants, the host, a process's cached context, the decoder's last
+    // comm and addresses): then they are copied as bytes, not escaped and encoded char by char again.
+    private final String[] lastValue = new String[Field.values().length];
+    private final SerializedString[] lastEncoded = new SerializedString[Field.values().length];
     private final JsonGenerator gen;
     private final char[] time = new char[27];   // yyyy-MM-ddTHH:mm:ss.uuuuuuZ
     private long timeSecond = Long.MIN_VALUE;
@@ -42,6 +47,10 @@ public final class EventJson {
     private EventJson() {
         try {
             gen = FACTORY.createGenerator(out);
+            // Each event is its own document: without this, every event after a thread's first began
+            // with Jackson's root value separator, a space (and TIME_PREFIX = ^\{"time":" in the Splunk
+            // app's props.conf did not match forwarded lines).
+            gen.setRootValueSeparator(null);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -134,7 +143,18 @@ public final class EventJson {
 
     private void string(Field f, String value) throws IOException {
         gen.writeFieldName(NAMES.get(f));
-        gen.writeString(value);
+        int i = f.ordinal();
+        if (value != lastValue[i]) {
+            lastValue[i] = value;   // encoded only if it comes again: a value that changes costs nothing more
+            lastEncoded[i] = null;
+            gen.writeString(value);
+            return;
+        }
+        SerializedString encoded = lastEncoded[i];
+        if (encoded == null) {
+            encoded = lastEncoded[i] = new SerializedString(value);
+        }
+        gen.writeString(encoded);
     }
 
     private void number(Field f, long value) throws IOException {

@@ -9,6 +9,7 @@ import io.tcptrace.process.ProcessContext;
 import io.tcptrace.process.ProcessRecords;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.function.Consumer;
 
 /**
@@ -55,6 +56,15 @@ public final class RecordDecoder implements RecordHandler {
     private final ProcessContext context;
     private final ProcessRecords processRecords;
     private final byte[] comm = new byte[16];
+    // The last text made of a comm and of each IPv4 address: bursts repeat them, and the same String
+    // instance lets EventJson write its already-encoded form (see EventJson.string).
+    private final byte[] lastComm = new byte[16];
+    private int lastCommLength = -1;
+    private String lastCommText;
+    private int lastSrc;
+    private String lastSrcText;
+    private int lastDest;
+    private String lastDestText;
     private volatile long malformed;   // written by the poll thread only; read by the counter clock
 
     public RecordDecoder(KernelClock clock, String host, Consumer<ConnectionEvent> sink) {
@@ -104,8 +114,8 @@ public final class RecordDecoder implements RecordHandler {
         Outcome outcome = type == Type.CONNECT && tracepoint ? Outcome.fromKernel(b.get(off + OUTCOME)) : null;
         return new ConnectionEvent(type, clock.toEpochMicros(b.getLong(off + TS_NS)), b.get(off + INBOUND) != 0,
                 v4 ? 4 : 6,
-                v4 ? IpText.ipv4(b, off + SADDR) : IpText.ipv6(b, off + SADDR), b.getShort(off + SPORT) & 0xffff,
-                v4 ? IpText.ipv4(b, off + DADDR) : IpText.ipv6(b, off + DADDR), b.getShort(off + DPORT) & 0xffff,
+                v4 ? srcIpv4(b, off + SADDR) : IpText.ipv6(b, off + SADDR), b.getShort(off + SPORT) & 0xffff,
+                v4 ? destIpv4(b, off + DADDR) : IpText.ipv6(b, off + DADDR), b.getShort(off + DPORT) & 0xffff,
                 b.getInt(off + PID) & 0xffffffffL, b.getInt(off + TID) & 0xffffffffL, comm(b, off + COMM),
                 b.getInt(off + UID) & 0xffffffffL, b.getLong(off + CGROUP_ID), host, outcome,
                 type == Type.CONNECT && tracepoint ? span / 1000 : -1,
@@ -119,7 +129,30 @@ public final class RecordDecoder implements RecordHandler {
         while (n < comm.length && (comm[n] = b.get(off + n)) != 0) {
             n++;
         }
-        return new String(comm, 0, n, StandardCharsets.UTF_8);
+        if (n != lastCommLength || !Arrays.equals(comm, 0, n, lastComm, 0, n)) {
+            System.arraycopy(comm, 0, lastComm, 0, n);
+            lastCommLength = n;
+            lastCommText = new String(comm, 0, n, StandardCharsets.UTF_8);
+        }
+        return lastCommText;
+    }
+
+    private String srcIpv4(ByteBuffer b, int off) {
+        int raw = b.getInt(off);
+        if (lastSrcText == null || raw != lastSrc) {
+            lastSrc = raw;
+            lastSrcText = IpText.ipv4(b, off);
+        }
+        return lastSrcText;
+    }
+
+    private String destIpv4(ByteBuffer b, int off) {
+        int raw = b.getInt(off);
+        if (lastDestText == null || raw != lastDest) {
+            lastDest = raw;
+            lastDestText = IpText.ipv4(b, off);
+        }
+        return lastDestText;
     }
 
     /** Records that matched no known layout (never expected; counted so a mismatch is visible). */

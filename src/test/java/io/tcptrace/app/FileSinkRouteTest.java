@@ -123,6 +123,8 @@ class FileSinkRouteTest extends YamlRoutesTestSupport {
         }
         List<JsonNode> out = new ArrayList<>();
         for (String line : completeLines(outputFile())) {
+            // The Splunk app reads forwarded lines with TIME_PREFIX = ^\{"time":"
+            assertTrue(line.startsWith("{\"time\":\""), "a line is one object from its first byte: " + line);
             JsonNode e = JSON.readTree(line);
             if (e.get("dest_port").asInt() == port) {
                 out.add(e);

@@ -1,0 +1,69 @@
+package io.tcptrace.event;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tcptrace.event.EventSchema.Type;
+import io.tcptrace.process.ProcessContext;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/**
+ * EventJson writes a repeated string from its encoded form: the text must be the same as when it
+ * is written fresh, for values that need escaping too, and a changed value must never be written
+ * from the previous one's bytes.
+ */
+class EventJsonTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void repeatedAndChangedStringsAreWrittenAsGiven() throws Exception {
+        ProcessContext.Fields tricky = new ProcessContext.Fields("/opt/\"odd\" dir/app\\bin",
+                "app --motd 'line one\nline two\ttab' café ☕ \u0001", 1, "init", "rené", "/system.slice/x.service",
+                "x.service", null, null);
+        ProcessContext.Fields other = new ProcessContext.Fields("/usr/bin/curl", "curl -s http://h/", 7, "bash",
+                "root", "/user.slice", null, null, null);
+        EventJson writer = EventJson.perThread();
+
+        // Same instances three times (written fresh, then encoded, then from the encoded form),
+        // then other values, then equal but new instances of the first ones.
+        ConnectionEvent first = event("10.0.0.1", "comm-a", tricky);
+        byte[] fresh = writer.write(first);
+        check(first, fresh);
+        for (int i = 0; i < 2; i++) {
+            assertArrayEquals(fresh, writer.write(first), "the encoded form writes the same bytes");
+        }
+        ConnectionEvent second = event("10.0.0.2", "comm-b", other);
+        check(second, writer.write(second));
+        check(second, writer.write(second));
+        ConnectionEvent copy = event(new String("10.0.0.1"), new String("comm-a"), new ProcessContext.Fields(
+                new String(tricky.processPath()), new String(tricky.process()), 1, "init", "rené",
+                "/system.slice/x.service", "x.service", null, null));
+        check(copy, writer.write(copy));
+        check(first, writer.write(first));
+    }
+
+    private static ConnectionEvent event(String destIp, String comm, ProcessContext.Fields context) {
+        return new ConnectionEvent(Type.CONNECT, 1_764_000_000_123_456L, false, 4, "127.0.0.1", 40000, destIp, 443,
+                100, 101, comm, 0, 1, "host-1", Outcome.ESTABLISHED, 250, -1, 0, 0, "tracepoint", context);
+    }
+
+    private static void check(ConnectionEvent e, byte[] json) throws Exception {
+        // Every event, not only a thread's first, is one object from its first byte (the Splunk app's
+        // TIME_PREFIX for forwarded files is ^\{"time":").
+        assertTrue(new String(json, StandardCharsets.UTF_8).startsWith("{\"time\":\""), new String(json, StandardCharsets.UTF_8));
+        JsonNode n = JSON.readTree(json);
+        assertEquals(e.destIp(), n.path("dest_ip").asText());
+        assertEquals(e.processName(), n.path("process_name").asText());
+        assertEquals(e.context().processPath(), n.path("process_path").asText());
+        assertEquals(e.context().process(), n.path("process").asText());
+        assertEquals(e.context().user(), n.path("user").asText());
+        assertEquals(e.context().cgroup(), n.path("cgroup").asText());
+        assertEquals("outbound", n.path("direction").asText());
+        assertEquals("host-1", n.path("host").asText());
+        assertEquals(e.context().service() == null, n.path("service").isMissingNode());
+    }
+}
