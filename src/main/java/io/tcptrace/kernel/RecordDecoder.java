@@ -61,10 +61,8 @@ public final class RecordDecoder implements RecordHandler {
     private final byte[] lastComm = new byte[16];
     private int lastCommLength = -1;
     private String lastCommText;
-    private int lastSrc;
-    private String lastSrcText;
-    private int lastDest;
-    private String lastDestText;
+    private final LastIpv4 src = new LastIpv4();
+    private final LastIpv4 dest = new LastIpv4();
     private volatile long malformed;   // written by the poll thread only; read by the counter clock
 
     public RecordDecoder(KernelClock clock, String host, Consumer<ConnectionEvent> sink) {
@@ -114,8 +112,8 @@ public final class RecordDecoder implements RecordHandler {
         Outcome outcome = type == Type.CONNECT && tracepoint ? Outcome.fromKernel(b.get(off + OUTCOME)) : null;
         return new ConnectionEvent(type, clock.toEpochMicros(b.getLong(off + TS_NS)), b.get(off + INBOUND) != 0,
                 v4 ? 4 : 6,
-                v4 ? srcIpv4(b, off + SADDR) : IpText.ipv6(b, off + SADDR), b.getShort(off + SPORT) & 0xffff,
-                v4 ? destIpv4(b, off + DADDR) : IpText.ipv6(b, off + DADDR), b.getShort(off + DPORT) & 0xffff,
+                v4 ? src.text(b, off + SADDR) : IpText.ipv6(b, off + SADDR), b.getShort(off + SPORT) & 0xffff,
+                v4 ? dest.text(b, off + DADDR) : IpText.ipv6(b, off + DADDR), b.getShort(off + DPORT) & 0xffff,
                 b.getInt(off + PID) & 0xffffffffL, b.getInt(off + TID) & 0xffffffffL, comm(b, off + COMM),
                 b.getInt(off + UID) & 0xffffffffL, b.getLong(off + CGROUP_ID), host, outcome,
                 type == Type.CONNECT && tracepoint ? span / 1000 : -1,
@@ -137,22 +135,19 @@ public final class RecordDecoder implements RecordHandler {
         return lastCommText;
     }
 
-    private String srcIpv4(ByteBuffer b, int off) {
-        int raw = b.getInt(off);
-        if (lastSrcText == null || raw != lastSrc) {
-            lastSrc = raw;
-            lastSrcText = IpText.ipv4(b, off);
-        }
-        return lastSrcText;
-    }
+    /** The text of the last IPv4 address seen in one field, made again only when the address changes. */
+    private static final class LastIpv4 {
+        private int raw;
+        private String text;
 
-    private String destIpv4(ByteBuffer b, int off) {
-        int raw = b.getInt(off);
-        if (lastDestText == null || raw != lastDest) {
-            lastDest = raw;
-            lastDestText = IpText.ipv4(b, off);
+        String text(ByteBuffer b, int off) {
+            int now = b.getInt(off);
+            if (text == null || now != raw) {
+                raw = now;
+                text = IpText.ipv4(b, off);
+            }
+            return text;
         }
-        return lastDestText;
     }
 
     /** Records that matched no known layout (never expected; counted so a mismatch is visible). */
