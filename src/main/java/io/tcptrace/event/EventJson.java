@@ -3,6 +3,7 @@ package io.tcptrace.event;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.io.SerializedString;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import io.tcptrace.event.EventSchema.Field;
 import io.tcptrace.process.ProcessContext;
@@ -23,7 +24,10 @@ public final class EventJson {
     /** The {@code time} field's form, for writers of other JSON (the stats report) and tests. */
     public static final DateTimeFormatter TIME_FORMAT =
             DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(ZoneOffset.UTC);
-    private static final JsonFactory FACTORY = new JsonFactory();
+    // Characters beyond the basic plane as UTF-8, not as two escaped surrogates: so a string written fresh
+    // and one written from its SerializedString (which always combines them) are the same bytes.
+    private static final JsonFactory FACTORY =
+            JsonFactory.builder().enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8).build();
     private static final Map<Field, SerializedString> NAMES = new EnumMap<>(Field.class);
     private static final ThreadLocal<EventJson> PER_THREAD = ThreadLocal.withInitial(EventJson::new);
 
@@ -144,7 +148,7 @@ public final class EventJson {
     private void string(Field f, String value) throws IOException {
         gen.writeFieldName(NAMES.get(f));
         int i = f.ordinal();
-        if (value != lastValue[i]) {
+        if (value == null || value != lastValue[i]) {
             lastValue[i] = value;   // encoded only if it comes again: a value that changes costs nothing more
             lastEncoded[i] = null;
             gen.writeString(value);

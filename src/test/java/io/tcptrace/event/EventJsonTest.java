@@ -22,14 +22,15 @@ class EventJsonTest {
     @Test
     void repeatedAndChangedStringsAreWrittenAsGiven() throws Exception {
         ProcessContext.Fields tricky = new ProcessContext.Fields("/opt/\"odd\" dir/app\\bin",
-                "app --motd 'line one\nline two\ttab' café ☕ \u0001", 1, "init", "rené", "/system.slice/x.service",
+                "app --motd 'line one\nline two\ttab' café ☕ 😀 \u0001", 1, "init", "rené", "/system.slice/x.service",
                 "x.service", null, null);
         ProcessContext.Fields other = new ProcessContext.Fields("/usr/bin/curl", "curl -s http://h/", 7, "bash",
                 "root", "/user.slice", null, null, null);
         EventJson writer = EventJson.perThread();
 
         // Same instances three times (written fresh, then encoded, then from the encoded form),
-        // then other values, then equal but new instances of the first ones.
+        // then other values, then the first event again with its dest_ip, comm, path and command
+        // line as equal but new instances.
         ConnectionEvent first = event("10.0.0.1", "comm-a", tricky);
         byte[] fresh = writer.write(first);
         check(first, fresh);

@@ -89,7 +89,7 @@ class StrictHecServerTest {
         long millis = (System.nanoTime() - start) / 1_000_000;
 
         // With Nagle on the server's socket each answer waits ~40 ms for the client's delayed ACK: >= 2 s.
-        assertTrue(millis < 1000, "50 sequential requests took " + millis + " ms");
+        assertTrue(millis < 1500, "50 sequential requests took " + millis + " ms");
         assertEquals(51, hec.indexedEvents().size());
     }
 
