@@ -9,7 +9,6 @@ import io.tcptrace.process.CgroupPaths;
 import io.tcptrace.process.ProcessContext;
 import io.tcptrace.process.ProcessSettings;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -31,21 +30,8 @@ class RecordDecoderContextCostTest {
         assertNotNull(mount);
         long cgroup = (Long) Files.getAttribute(mount, "unix:ino");
         int pid = (int) ProcessHandle.current().pid();
-        ByteBuffer record = ByteBuffer.allocateDirect(RecordDecoder.SIZE).order(ByteOrder.LITTLE_ENDIAN);
-        record.put(RecordDecoder.KIND, (byte) RecordDecoder.RECORD_CONNECT);
-        record.put(RecordDecoder.OUTCOME, (byte) 2);
-        record.put(RecordDecoder.PROBE, (byte) 1);
-        record.putShort(RecordDecoder.FAMILY, (short) 2);
-        record.putShort(RecordDecoder.SPORT, (short) 40000);
-        record.putShort(RecordDecoder.DPORT, (short) 443);
-        record.putInt(RecordDecoder.PID, pid);
-        record.putInt(RecordDecoder.TID, pid);
-        record.putInt(RecordDecoder.UID, 0);
-        record.putLong(RecordDecoder.TS_NS, System.nanoTime());
-        record.putLong(RecordDecoder.CGROUP_ID, cgroup);
-        record.put(RecordDecoder.SADDR, new byte[] {127, 0, 0, 1});
-        record.put(RecordDecoder.DADDR, new byte[] {127, 0, 0, 1});
-        record.put(RecordDecoder.COMM, "java".getBytes());
+        ByteBuffer record = ConnectRecords.ipv4Connect(pid, 0, cgroup, "java", new byte[] {127, 0, 0, 1},
+                new byte[] {127, 0, 0, 1});
 
         ConnectionEvent[] last = new ConnectionEvent[1];
         try (ProcessContext context = ProcessContext.start(ProcessSettings.defaults(), null)) {

@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 import io.tcptrace.event.ConnectionEvent;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -40,18 +37,6 @@ class RecordDecoderTextTest {
     }
 
     private void decode(String comm, byte[] src, byte[] dest) {
-        ByteBuffer r = ByteBuffer.allocateDirect(RecordDecoder.SIZE).order(ByteOrder.LITTLE_ENDIAN);
-        r.put(RecordDecoder.KIND, (byte) RecordDecoder.RECORD_CONNECT);
-        r.put(RecordDecoder.OUTCOME, (byte) 2);
-        r.put(RecordDecoder.PROBE, (byte) 1);
-        r.putShort(RecordDecoder.FAMILY, (short) 2);
-        r.putShort(RecordDecoder.SPORT, (short) 40000);
-        r.putShort(RecordDecoder.DPORT, (short) 443);
-        r.putInt(RecordDecoder.PID, 4242);
-        r.putLong(RecordDecoder.TS_NS, System.nanoTime());
-        r.put(RecordDecoder.SADDR, src);
-        r.put(RecordDecoder.DADDR, dest);
-        r.put(RecordDecoder.COMM, comm.getBytes(StandardCharsets.US_ASCII));
-        decoder.onRecord(r, 0, RecordDecoder.SIZE);
+        decoder.onRecord(ConnectRecords.ipv4Connect(4242, 0, 1, comm, src, dest), 0, RecordDecoder.SIZE);
     }
 }
