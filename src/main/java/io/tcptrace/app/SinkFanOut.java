@@ -32,53 +32,68 @@ public class SinkFanOut extends AsyncProcessorSupport implements CamelContextAwa
 
     @Override
     public boolean process(Exchange exchange, AsyncCallback callback) {
-        Exception[] firstFailure = new Exception[1];
-        if (sendFrom(0, exchange, firstFailure, callback)) {
-            finish(exchange, firstFailure);
+        if (new Delivery(producers, exchange, callback).sendOn()) {
             callback.done(true);
             return true;
         }
         return false;
     }
 
-    /** Sends to the sinks from index {@code from} on; true when all of them completed on this thread. */
-    private boolean sendFrom(int from, Exchange exchange, Exception[] firstFailure, AsyncCallback callback) {
-        List<AsyncProducer> sinks = producers;
-        for (int i = from; i < sinks.size(); i++) {
-            Exchange target = sinks.size() == 1 ? exchange : exchange.copy();
-            int next = i + 1;
-            boolean sync;
-            try {
-                sync = sinks.get(i).process(target, doneSync -> {
-                    noteFailure(exchange, target, firstFailure);
-                    if (!doneSync && sendFrom(next, exchange, firstFailure, callback)) {
-                        finish(exchange, firstFailure);
-                        callback.done(false);
-                    }
-                });
-            } catch (RuntimeException e) {
-                target.setException(e);
-                noteFailure(exchange, target, firstFailure);
-                sync = true;
+    /**
+     * One event on its way through the sinks, in order: its callback continues with the next sink
+     * when a sink completes on another thread. One object per event, whatever the number of sinks.
+     */
+    private static final class Delivery implements AsyncCallback {
+        private final List<AsyncProducer> sinks;
+        private final Exchange exchange;
+        private final AsyncCallback callback;
+        private int next;
+        private Exchange target;
+        // Kept aside until the end, or the copies for the sinks after it would carry it too.
+        private Exception firstFailure;
+
+        Delivery(List<AsyncProducer> sinks, Exchange exchange, AsyncCallback callback) {
+            this.sinks = sinks;
+            this.exchange = exchange;
+            this.callback = callback;
+        }
+
+        /** Sends to the remaining sinks; true when all of them completed on this thread (then it is finished). */
+        boolean sendOn() {
+            while (next < sinks.size()) {
+                target = sinks.size() == 1 ? exchange : exchange.copy();
+                AsyncProducer sink = sinks.get(next++);
+                boolean sync;
+                try {
+                    sync = sink.process(target, this);
+                } catch (RuntimeException e) {
+                    target.setException(e);
+                    noteFailure();
+                    sync = true;
+                }
+                if (!sync) {
+                    return false;
+                }
             }
-            if (!sync) {
-                return false;
+            if (firstFailure != null) {
+                exchange.setException(firstFailure);
+            }
+            return true;
+        }
+
+        @Override
+        public void done(boolean doneSync) {
+            noteFailure();
+            if (!doneSync && sendOn()) {
+                callback.done(false);
             }
         }
-        return true;
-    }
 
-    private static void noteFailure(Exchange exchange, Exchange target, Exception[] firstFailure) {
-        // Only copies are noted: a single sink's failure is on the exchange itself already. Kept
-        // aside until the end, or the copies for the sinks after it would carry it too.
-        if (target != exchange && firstFailure[0] == null && target.getException() != null) {
-            firstFailure[0] = target.getException();
-        }
-    }
-
-    private static void finish(Exchange exchange, Exception[] firstFailure) {
-        if (firstFailure[0] != null) {
-            exchange.setException(firstFailure[0]);
+        private void noteFailure() {
+            // Only copies are noted: a single sink's failure is on the exchange itself already.
+            if (target != exchange && firstFailure == null && target.getException() != null) {
+                firstFailure = target.getException();
+            }
         }
     }
 
