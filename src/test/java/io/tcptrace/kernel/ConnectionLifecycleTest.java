@@ -56,12 +56,9 @@ class ConnectionLifecycleTest {
 
     private void lifecycle(String address, TestConfig config) throws Exception {
         try (TracerHarness h = new TracerHarness(config)) {
-            {
-                // raw wherever the BTF has the socket's offsets (every kernel the tests run on), unless turned off
-                String attached = h.tracer.attachments().get(0).description();
-                assertEquals(config.get().isRawTracepoint() ? "raw tracepoint inet_sock_set_state"
-                        : "tracepoint sock:inet_sock_set_state", attached);
-            }
+            // raw wherever the BTF has the socket's offsets (every kernel the tests run on), unless turned off
+            assertEquals(config.get().isRawTracepoint() ? "raw tracepoint inet_sock_set_state"
+                    : "tracepoint sock:inet_sock_set_state", h.tracer.attachments().get(0).description());
             // Listening after the tracer attached: listen() is where the owner of the port is learnt.
             try (ServerSocket listener = new ServerSocket(0, 50, InetAddress.getByName(address))) {
                 int port = listener.getLocalPort();
