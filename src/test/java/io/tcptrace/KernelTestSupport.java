@@ -13,6 +13,8 @@ import java.net.ServerSocket;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 
@@ -157,5 +159,37 @@ public final class KernelTestSupport {
         p.getInputStream().readAllBytes();
         p.waitFor();
         return p.pid();
+    }
+
+    /**
+     * Makes connects to {@code full} (a listener with backlog 1, whose accept queue the kernel
+     * fills with two) until {@code count} of them are left in SYN_SENT, in the order they were
+     * made, each from a source port bound before its SYN. Every channel opened is added to {@code all}.
+     */
+    public static List<SocketChannel> stuckInSynSent(ServerSocket full, int count, List<SocketChannel> all)
+            throws Exception {
+        List<SocketChannel> stuck = new ArrayList<>();
+        for (int i = 0; i < count + 6 && stuck.size() < count; i++) {
+            SocketChannel c = SocketChannel.open();
+            all.add(c);
+            c.configureBlocking(false);
+            c.bind(new InetSocketAddress("127.0.0.1", 0));   // the source port, known before the SYN
+            if (!c.connect(full.getLocalSocketAddress())) {
+                Thread.sleep(200);
+                if (!c.finishConnect()) {
+                    stuck.add(c);
+                }
+            }
+        }
+        if (stuck.size() != count) {
+            fail("expected " + count + " connects left in SYN_SENT by the full accept queue, got " + stuck.size());
+        }
+        return stuck;
+    }
+
+    public static void closeAll(List<SocketChannel> channels) throws Exception {
+        for (SocketChannel c : channels) {
+            c.close();
+        }
     }
 }

@@ -409,6 +409,9 @@ public final class ConnectTracer implements AutoCloseable {
             flags.add("-DRINGBUF_PAGES=" + config.getBufferPages());
         }
         flags.add("-DPENDING_MAX=" + config.getPendingMax());
+        if (probe == ProbeMode.TRACEPOINT && KernelSupport.hasBpfAtomics()) {
+            flags.add("-DPENDING_SLOT_BITS=" + pendingSlotBits(config.getPendingMax()));
+        }
         flags.add("-DCONN_MAX=" + config.getConnMax());
         for (Type type : config.getEvents()) {
             flags.add("-DEVENT_" + type.name());
@@ -440,6 +443,14 @@ public final class ConnectTracer implements AutoCloseable {
             flags.add("-DFILTER_FAMILY=" + (config.getIpVersion() == 4 ? 2 : 10));
         }
         return flags;
+    }
+
+    /**
+     * Slots in front of the pending map: as many as pendingMax, rounded down to a power of two, at
+     * most 4,096 (256 KB). Connects that find their slot taken go to the map.
+     */
+    static int pendingSlotBits(int pendingMax) {
+        return Math.min(12, 31 - Integer.numberOfLeadingZeros(pendingMax));
     }
 
     private static void loadFilters(BpfModule module, TracerConfiguration config) {

@@ -114,11 +114,20 @@ public final class KernelSupport {
 
     /** The BPF ring buffer map type arrived in Linux 5.8. */
     public static boolean hasRingBuffer() {
+        return kernelAtLeast(5, 8);
+    }
+
+    /** BPF atomics (compare-and-swap, exchange) in programs: Linux 5.12+. */
+    public static boolean hasBpfAtomics() {
+        return kernelAtLeast(5, 12);
+    }
+
+    static boolean kernelAtLeast(int wantMajor, int wantMinor) {
         String[] parts = System.getProperty("os.version").split("[.-]");
         try {
             int major = Integer.parseInt(parts[0]);
             int minor = Integer.parseInt(parts[1]);
-            return major > 5 || (major == 5 && minor >= 8);
+            return major > wantMajor || (major == wantMajor && minor >= wantMinor);
         } catch (RuntimeException e) {
             return false;
         }

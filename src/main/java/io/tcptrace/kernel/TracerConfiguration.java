@@ -39,7 +39,9 @@ public class TracerConfiguration implements Cloneable {
     @UriParam(description = "Event buffer size in 4 KiB pages, a power of two from 2 to 131072; perf splits it"
                             + " across CPUs", defaultValue = "8192")
     private int bufferPages = DEFAULT_BUFFER_PAGES;
-    @UriParam(description = "How many connects may be in flight (SYN sent, outcome not yet known) at once",
+    @UriParam(description = "How many connects may be in flight (SYN sent, outcome not yet known) at once: the"
+                            + " pending map's size. With BPF atomics (Linux 5.12+) a table of slots holds most of"
+                            + " them before it: as many as pendingMax, rounded down to a power of two, at most 4096",
               defaultValue = "65536")
     private int pendingMax = DEFAULT_PENDING_MAX;
     @UriParam(description = "Event types to trace, comma-separated: connect, accept, close; auto is all three where"

@@ -217,32 +217,16 @@ class ConnectTracerTest {
         try (TracerHarness h = new TracerHarness(TRACE_SELF);
                 ServerSocket full = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             int port = full.getLocalPort();
-            List<SocketChannel> queued = new ArrayList<>();
+            List<SocketChannel> all = new ArrayList<>();
             try {
-                // backlog 1: the kernel queues up to two; later SYNs are dropped, never reset
-                SocketChannel pending = null;
-                for (int i = 0; i < 6 && pending == null; i++) {
-                    SocketChannel c = SocketChannel.open();
-                    queued.add(c);
-                    c.configureBlocking(false);
-                    c.bind(new InetSocketAddress("127.0.0.1", 0));   // the source port, known before the SYN
-                    if (!c.connect(full.getLocalSocketAddress())) {
-                        Thread.sleep(200);
-                        if (!c.finishConnect()) {
-                            pending = c;
-                        }
-                    }
-                }
-                assertTrue(pending != null, "a connect left in SYN_SENT by the full accept queue");
+                SocketChannel pending = KernelTestSupport.stuckInSynSent(full, 1, all).get(0);
                 int sport = ((InetSocketAddress) pending.getLocalAddress()).getPort();
                 pending.close();   // abandoned while in SYN_SENT
                 List<ConnectionEvent> found = h.awaitMatching(e -> e.destPort() == port && e.srcPort() == sport);
                 assertEquals(1, found.size(), found.toString());
                 assertOutcome(Outcome.FAILED, found.get(0));
             } finally {
-                for (SocketChannel c : queued) {
-                    c.close();
-                }
+                KernelTestSupport.closeAll(all);
             }
             int refused = refusedPort();
             connectRefused("127.0.0.1", refused);
