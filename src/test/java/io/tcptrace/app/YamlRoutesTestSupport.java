@@ -11,6 +11,7 @@ import org.apache.camel.RoutesBuilder;
 import org.apache.camel.spi.Resource;
 import org.apache.camel.support.PluginHelper;
 import org.apache.camel.support.ResourceHelper;
+import org.apache.camel.util.FileUtil;
 
 /**
  * Loads the real YAML files from routes/ (the ones users edit, not copies) into a Camel test
@@ -39,6 +40,16 @@ abstract class YamlRoutesTestSupport extends KernelCamelTestSupport {
             }
         }
         return tmp.resolve("out/tcp-connect.jsonl");
+    }
+
+    /** After the context has stopped: the sinks' temporary directory goes with the test. */
+    @Override
+    protected void doPostTearDown() throws Exception {
+        super.doPostTearDown();
+        if (tmp != null) {
+            FileUtil.removeDir(tmp.toFile());
+            tmp = null;
+        }
     }
 
     @Override

@@ -19,6 +19,7 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
+import org.apache.camel.util.FileUtil;
 
 /**
  * {@code ./tcptrace bench}: completeness, overhead, start-up, memory and latency of the packaged
@@ -311,6 +312,12 @@ public final class Benchmark {
         }
         if (hec != null) {
             hec.close();
+        }
+        // The tracers' output files: up to 2 GB a full run. -Dbench.keep=true leaves them for a look.
+        if (Boolean.getBoolean("bench.keep")) {
+            System.out.println("bench: the tracers' files are in " + work);
+        } else {
+            FileUtil.removeDir(work.toFile());
         }
     }
 }
