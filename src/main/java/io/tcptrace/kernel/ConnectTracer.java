@@ -46,6 +46,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ConnectTracer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectTracer.class);
+    private static final String PENDING_SLOT_BITS = "-DPENDING_SLOT_BITS=";
     static final String SOURCE_RESOURCE = "/bpf/tcpconnect.bpf.c";
     public static final int MAX_BATCH = 1024;
 
@@ -148,7 +149,7 @@ public final class ConnectTracer implements AutoCloseable {
                     : "the BPF source declares no process counters");
         }
         long started = System.nanoTime();
-        BpfModule module = BpfModule.compile(source, sourceName(config.getBpfSource()), flags);
+        BpfModule module = compile(source, sourceName(config.getBpfSource()), flags);
         Libc.malloc_trim(0);
         long released = CompilerPages.release();
         LOG.info("compiled {} for {} probe with {} transport in {} ms (compiler code released from memory: {} MB)",
@@ -176,6 +177,32 @@ public final class ConnectTracer implements AutoCloseable {
                 }
             }
             throw e;
+        }
+    }
+
+    /**
+     * The slot table needs BPF atomics from libbcc's clang too (LLVM 12+): where the kernel has them
+     * and the compiler does not, the program is compiled once more without it. A source that does
+     * not compile either way fails with the first error.
+     */
+    private static BpfModule compile(String source, String sourceName, List<String> flags) {
+        try {
+            return BpfModule.compile(source, sourceName, flags);
+        } catch (BccException e) {
+            List<String> withoutSlots = flags.stream().filter(f -> !f.startsWith(PENDING_SLOT_BITS)).toList();
+            if (withoutSlots.size() == flags.size()) {
+                throw e;
+            }
+            BpfModule module;
+            try {
+                module = BpfModule.compile(source, sourceName, withoutSlots);
+            } catch (BccException again) {
+                throw e;
+            }
+            LOG.warn("{} compiled only without the slot table for connects in SYN_SENT (libbcc's clang may predate"
+                    + " BPF atomics, LLVM 12): the pending map alone holds them, which costs each connect a little"
+                    + " more", sourceName);
+            return module;
         }
     }
 
@@ -410,7 +437,7 @@ public final class ConnectTracer implements AutoCloseable {
         }
         flags.add("-DPENDING_MAX=" + config.getPendingMax());
         if (probe == ProbeMode.TRACEPOINT && KernelSupport.hasBpfAtomics()) {
-            flags.add("-DPENDING_SLOT_BITS=" + pendingSlotBits(config.getPendingMax()));
+            flags.add(PENDING_SLOT_BITS + pendingSlotBits(config.getPendingMax()));
         }
         flags.add("-DCONN_MAX=" + config.getConnMax());
         for (Type type : config.getEvents()) {

@@ -9,12 +9,15 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Connects in SYN_SENT, kept by the program until their outcome is known, more than it has room
@@ -24,6 +27,9 @@ import org.junit.jupiter.api.Test;
  */
 class PendingMapOverflowTest {
     private static final long PID = ProcessHandle.current().pid();
+    private static final TestConfig ONE_PENDING = TestConfig.defaults().withProbe(ProbeMode.TRACEPOINT)
+            .withExcludeOwnPid(false).with(c -> c.setEvents("connect")).withOnlyPids(Set.of(PID))
+            .with(c -> c.setPendingMax(1));
 
     @BeforeEach
     void kernel() {
@@ -47,32 +53,51 @@ class PendingMapOverflowTest {
     @Test
     void connectsBeyondTheSlotGoToThePendingMapAndBeyondThatAreCounted() throws Exception {
         int kept = KernelSupport.hasBpfAtomics() ? 2 : 1;
-        try (TracerHarness h = new TracerHarness(TestConfig.defaults().with(c -> c.setProbe(ProbeMode.TRACEPOINT)).withExcludeOwnPid(false).with(c -> c.setEvents("connect")).withOnlyPids(Set.of(PID)).with(c -> c.setPendingMax(1)))) {
+        try (TracerHarness h = new TracerHarness(ONE_PENDING)) {
             for (int round = 1; round <= 2; round++) {
-                try (ServerSocket full = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-                    int port = full.getLocalPort();
-                    List<SocketChannel> all = new ArrayList<>();
-                    List<Integer> sports = new ArrayList<>();
-                    try {
-                        for (SocketChannel c : KernelTestSupport.stuckInSynSent(full, 3, all)) {
-                            sports.add(((InetSocketAddress) c.getLocalAddress()).getPort());
-                        }
-                    } finally {
-                        KernelTestSupport.closeAll(all);
-                    }
-                    Set<Integer> tracked = Set.copyOf(sports.subList(0, kept));
-                    h.awaitCount(kept, e -> e.destPort() == port && tracked.contains(e.srcPort()));
-                    h.collectFor(300, e -> true);   // time for an event that should not come
-                    List<ConnectionEvent> stuck = h.events.stream()
-                            .filter(e -> e.destPort() == port && sports.contains(e.srcPort())).toList();
-                    assertEquals(tracked, stuck.stream().map(ConnectionEvent::srcPort).collect(Collectors.toSet()),
-                            "round " + round + ": the first connects are the ones kept: " + stuck);
-                    assertEquals(kept, stuck.size(), stuck.toString());
-                    stuck.forEach(e -> assertEquals(Outcome.FAILED, e.outcome(), e.toString()));
-                    assertEquals(round * (3 - kept), h.tracer.counters().lostUntracked(),
-                            "round " + round + ": the connect with no room is counted");
-                }
+                threeStuckConnects(h, round, kept);
             }
+        }
+    }
+
+    /**
+     * A libbcc whose clang cannot compile the slot table (BPF atomics need LLVM 12) gets the
+     * program compiled once more without it: here a source that refuses to compile with it.
+     */
+    @Test
+    void aCompilerWithoutAtomicsGetsThePendingMapAlone(@TempDir Path dir) throws Exception {
+        Path source = dir.resolve("no-atomics.bpf.c");
+        Files.writeString(source, "#ifdef PENDING_SLOT_BITS\n#error as a compiler without BPF atomics would\n#endif\n"
+                + Files.readString(Path.of("bpf/tcpconnect.bpf.c")));
+        try (TracerHarness h = new TracerHarness(ONE_PENDING.withBpfSource(source.toString()))) {
+            threeStuckConnects(h, 1, 1);
+        }
+    }
+
+    /** Three connects held in SYN_SENT at once, then abandoned: the first {@code kept} have their event. */
+    private static void threeStuckConnects(TracerHarness h, int round, int kept) throws Exception {
+        try (ServerSocket full = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            int port = full.getLocalPort();
+            List<SocketChannel> all = new ArrayList<>();
+            List<Integer> sports = new ArrayList<>();
+            try {
+                for (SocketChannel c : KernelTestSupport.stuckInSynSent(full, 3, all)) {
+                    sports.add(((InetSocketAddress) c.getLocalAddress()).getPort());
+                }
+            } finally {
+                KernelTestSupport.closeAll(all);
+            }
+            Set<Integer> tracked = Set.copyOf(sports.subList(0, kept));
+            h.awaitCount(kept, e -> e.destPort() == port && tracked.contains(e.srcPort()));
+            h.collectFor(300, e -> true);   // time for an event that should not come
+            List<ConnectionEvent> stuck = h.events.stream()
+                    .filter(e -> e.destPort() == port && sports.contains(e.srcPort())).toList();
+            assertEquals(tracked, stuck.stream().map(ConnectionEvent::srcPort).collect(Collectors.toSet()),
+                    "round " + round + ": the first connects are the ones kept: " + stuck);
+            assertEquals(kept, stuck.size(), stuck.toString());
+            stuck.forEach(e -> assertEquals(Outcome.FAILED, e.outcome(), e.toString()));
+            assertEquals(round * (3 - kept), h.tracer.counters().lostUntracked(),
+                    "round " + round + ": the connect with no room is counted");
         }
     }
 }
