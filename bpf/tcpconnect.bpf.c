@@ -251,8 +251,8 @@ BPF_HASH(pending, u64, struct pending_t, PENDING_MAX);
 
 #ifdef PENDING_SLOT_BITS
 // Connects in SYN_SENT live first in a table of slots indexed by a hash of the socket's address,
-// claimed with a compare-and-swap (BPF atomics, Linux 5.12+); `pending` takes the ones whose slot
-// is taken. The map's update and delete (bucket lock, free list, a helper call each) were a
+// claimed with a compare-and-swap (BPF atomics: Java sets PENDING_SLOT_BITS only where the JIT and
+// libbcc's LLVM have them); `pending` takes the ones whose slot is taken. The map's update and delete (bucket lock, free list, a helper call each) were a
 // quarter of the program's cost on every connect; an array lookup is inlined by the verifier.
 struct pending_slot_t {
     u64 sk;             // owner of the slot, 0 when free
@@ -297,12 +297,15 @@ static __always_inline struct pending_t *pending_find(u64 sk) {
     return pending.lookup(&sk);
 }
 
-// Forgets the connect of `sk` once everything needed has been read from it.
+// Forgets the connect of `sk` once everything needed has been read from it. The open and the
+// exit from SYN_SENT of one socket are ordered by the socket's lock, which is what makes the slot's
+// data visible here; the exchange (fully ordered in BPF) keeps these reads before a new claimer's
+// writes.
 static __always_inline void pending_forget(u64 sk, struct pending_t *p) {
 #ifdef PENDING_SLOT_BITS
     struct pending_slot_t *s = slot_of(sk);
     if (s && p == &s->p) {
-        __sync_lock_test_and_set(&s->sk, 0);   // an exchange: the reads above cannot move past it
+        __sync_lock_test_and_set(&s->sk, 0);
         return;
     }
 #endif

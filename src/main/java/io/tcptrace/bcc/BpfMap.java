@@ -80,6 +80,42 @@ public final class BpfMap {
         };
     }
 
+    /** The value stored under {@code key} (the byte image of the C type), or null when there is none. */
+    public byte[] lookup(byte[] key) {
+        if (key.length != keySize) {
+            throw new IllegalArgumentException("BPF map '" + name + "' has " + keySize + "-byte keys, not " + key.length);
+        }
+        Memory k = new Memory(keySize);
+        k.write(0, key, 0, keySize);
+        Memory v = new Memory(valueSize);
+        if (LibBcc.bpf_lookup_elem(fd, k, v) != 0) {
+            int errno = Native.getLastError();
+            if (errno == Errno.ENOENT) {
+                return null;
+            }
+            throw new BccException("cannot read BPF map '" + name + "': " + Errno.describe(errno));
+        }
+        return v.getByteArray(0, valueSize);
+    }
+
+    /** How many keys a hash map holds now (walked key by key: for diagnostics, not a hot path). */
+    public long countKeys() {
+        Memory key = new Memory(keySize);
+        Memory next = new Memory(keySize);
+        long count = 0;
+        Memory from = null;   // NULL asks for the first key
+        while (LibBcc.bpf_get_next_key(fd, from, next) == 0) {
+            count++;
+            key.write(0, next.getByteArray(0, keySize), 0, keySize);
+            from = key;
+        }
+        int errno = Native.getLastError();
+        if (errno != Errno.ENOENT) {
+            throw new BccException("cannot walk BPF map '" + name + "': " + Errno.describe(errno));
+        }
+        return count;
+    }
+
     public int keySize() {
         return keySize;
     }

@@ -101,6 +101,8 @@ final class LibBcc {
 
     static native int bpf_lookup_elem(int fd, Pointer key, Pointer value);
 
+    static native int bpf_get_next_key(int fd, Pointer key, Pointer nextKey);
+
     static native Pointer bpf_open_perf_buffer(PerfRawCallback rawCb, PerfLostCallback lostCb, Pointer cookie,
             int pid, int cpu, int pageCnt);
 

@@ -25,6 +25,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import org.slf4j.Logger;
@@ -46,7 +47,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ConnectTracer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectTracer.class);
-    private static final String PENDING_SLOT_BITS = "-DPENDING_SLOT_BITS=";
     static final String SOURCE_RESOURCE = "/bpf/tcpconnect.bpf.c";
     public static final int MAX_BATCH = 1024;
 
@@ -149,7 +149,7 @@ public final class ConnectTracer implements AutoCloseable {
                     : "the BPF source declares no process counters");
         }
         long started = System.nanoTime();
-        BpfModule module = compile(source, sourceName(config.getBpfSource()), flags);
+        BpfModule module = BpfModule.compile(source, sourceName(config.getBpfSource()), flags);
         Libc.malloc_trim(0);
         long released = CompilerPages.release();
         LOG.info("compiled {} for {} probe with {} transport in {} ms (compiler code released from memory: {} MB)",
@@ -177,32 +177,6 @@ public final class ConnectTracer implements AutoCloseable {
                 }
             }
             throw e;
-        }
-    }
-
-    /**
-     * The slot table needs BPF atomics from libbcc's clang too (LLVM 12+): where the kernel has them
-     * and the compiler does not, the program is compiled once more without it. A source that does
-     * not compile either way fails with the first error.
-     */
-    private static BpfModule compile(String source, String sourceName, List<String> flags) {
-        try {
-            return BpfModule.compile(source, sourceName, flags);
-        } catch (BccException e) {
-            List<String> withoutSlots = flags.stream().filter(f -> !f.startsWith(PENDING_SLOT_BITS)).toList();
-            if (withoutSlots.size() == flags.size()) {
-                throw e;
-            }
-            BpfModule module;
-            try {
-                module = BpfModule.compile(source, sourceName, withoutSlots);
-            } catch (BccException again) {
-                throw e;
-            }
-            LOG.warn("{} compiled only without the slot table for connects in SYN_SENT (libbcc's clang may predate"
-                    + " BPF atomics, LLVM 12): the pending map alone holds them, which costs each connect a little"
-                    + " more", sourceName);
-            return module;
         }
     }
 
@@ -299,6 +273,11 @@ public final class ConnectTracer implements AutoCloseable {
      */
     public double bufferFill() {
         return fill;
+    }
+
+    /** One of the program's maps, for looking into the kernel side's state (the tests do). */
+    BpfMap map(String name) {
+        return module.map(name);
     }
 
     /**
@@ -436,8 +415,14 @@ public final class ConnectTracer implements AutoCloseable {
             flags.add("-DRINGBUF_PAGES=" + config.getBufferPages());
         }
         flags.add("-DPENDING_MAX=" + config.getPendingMax());
-        if (probe == ProbeMode.TRACEPOINT && KernelSupport.hasBpfAtomics()) {
-            flags.add(PENDING_SLOT_BITS + pendingSlotBits(config.getPendingMax()));
+        if (probe == ProbeMode.TRACEPOINT) {
+            Optional<String> noSlots = PendingSlots.missingHere();
+            if (noSlots.isEmpty()) {
+                flags.add(PendingSlots.CFLAG + PendingSlots.bits(config.getPendingMax()));
+            } else {
+                LOG.info("connects in SYN_SENT are kept in the pending map alone, which costs each connect a little"
+                        + " more: {}", noSlots.get());
+            }
         }
         flags.add("-DCONN_MAX=" + config.getConnMax());
         for (Type type : config.getEvents()) {
@@ -470,14 +455,6 @@ public final class ConnectTracer implements AutoCloseable {
             flags.add("-DFILTER_FAMILY=" + (config.getIpVersion() == 4 ? 2 : 10));
         }
         return flags;
-    }
-
-    /**
-     * Slots in front of the pending map: as many as pendingMax, rounded down to a power of two, at
-     * most 4,096 (256 KB). Connects that find their slot taken go to the map.
-     */
-    static int pendingSlotBits(int pendingMax) {
-        return Math.min(12, 31 - Integer.numberOfLeadingZeros(pendingMax));
     }
 
     private static void loadFilters(BpfModule module, TracerConfiguration config) {

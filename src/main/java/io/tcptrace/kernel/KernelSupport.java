@@ -114,16 +114,12 @@ public final class KernelSupport {
 
     /** The BPF ring buffer map type arrived in Linux 5.8. */
     public static boolean hasRingBuffer() {
-        return kernelAtLeast(5, 8);
+        return kernelAtLeast(System.getProperty("os.version"), 5, 8);
     }
 
-    /** BPF atomics (compare-and-swap, exchange) in programs: Linux 5.12+. */
-    public static boolean hasBpfAtomics() {
-        return kernelAtLeast(5, 12);
-    }
-
-    static boolean kernelAtLeast(int wantMajor, int wantMinor) {
-        String[] parts = System.getProperty("os.version").split("[.-]");
+    /** Whether a kernel release such as {@code 6.1.0-56-amd64} is at least major.minor; false if unreadable. */
+    static boolean kernelAtLeast(String release, int wantMajor, int wantMinor) {
+        String[] parts = release.split("[.-]");
         try {
             int major = Integer.parseInt(parts[0]);
             int minor = Integer.parseInt(parts[1]);

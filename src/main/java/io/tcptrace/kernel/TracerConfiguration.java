@@ -40,7 +40,7 @@ public class TracerConfiguration implements Cloneable {
                             + " across CPUs", defaultValue = "8192")
     private int bufferPages = DEFAULT_BUFFER_PAGES;
     @UriParam(description = "How many connects may be in flight (SYN sent, outcome not yet known) at once: the"
-                            + " pending map's size. With BPF atomics (Linux 5.12+) a table of slots holds most of"
+                            + " pending map's size. With BPF atomics (Linux 5.12+, LLVM 12+) a table of slots holds most of"
                             + " them before it: as many as pendingMax, rounded down to a power of two, at most 4096",
               defaultValue = "65536")
     private int pendingMax = DEFAULT_PENDING_MAX;
