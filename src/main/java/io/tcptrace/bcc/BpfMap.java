@@ -61,15 +61,8 @@ public final class BpfMap {
      * program wrote itself is never replaced. Both are the exact byte images of the C types.
      */
     public Insert insertNew(byte[] key, byte[] value) {
-        if (key.length != keySize || value.length != valueSize) {
-            throw new IllegalArgumentException("BPF map '" + name + "' has " + keySize + "-byte keys and "
-                    + valueSize + "-byte values, not " + key.length + " and " + value.length);
-        }
-        Memory k = new Memory(keySize);
-        k.write(0, key, 0, keySize);
-        Memory v = new Memory(valueSize);
-        v.write(0, value, 0, valueSize);
-        if (LibBcc.bpf_update_elem(fd, k, v, LibBcc.BPF_NOEXIST) == 0) {
+        if (LibBcc.bpf_update_elem(fd, image(key, keySize, "keys"), image(value, valueSize, "values"),
+                LibBcc.BPF_NOEXIST) == 0) {
             return Insert.INSERTED;
         }
         int errno = Native.getLastError();
@@ -82,13 +75,8 @@ public final class BpfMap {
 
     /** The value stored under {@code key} (the byte image of the C type), or null when there is none. */
     public byte[] lookup(byte[] key) {
-        if (key.length != keySize) {
-            throw new IllegalArgumentException("BPF map '" + name + "' has " + keySize + "-byte keys, not " + key.length);
-        }
-        Memory k = new Memory(keySize);
-        k.write(0, key, 0, keySize);
         Memory v = new Memory(valueSize);
-        if (LibBcc.bpf_lookup_elem(fd, k, v) != 0) {
+        if (LibBcc.bpf_lookup_elem(fd, image(key, keySize, "keys"), v) != 0) {
             int errno = Native.getLastError();
             if (errno == Errno.ENOENT) {
                 return null;
@@ -141,6 +129,17 @@ public final class BpfMap {
             sum += values.getLong((long) cpu * slot);
         }
         return sum;
+    }
+
+    /** Native memory holding {@code bytes}, which must be the map's {@code size} for its {@code what}. */
+    private Memory image(byte[] bytes, int size, String what) {
+        if (bytes.length != size) {
+            throw new IllegalArgumentException("BPF map '" + name + "' has " + size + "-byte " + what + ", not "
+                    + bytes.length);
+        }
+        Memory m = new Memory(size);
+        m.write(0, bytes, 0, size);
+        return m;
     }
 
     private static Memory integer(long value, int size) {
