@@ -11,10 +11,13 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 
@@ -191,5 +194,21 @@ public final class KernelTestSupport {
         for (SocketChannel c : channels) {
             c.close();
         }
+    }
+
+    /**
+     * The LLVM major version libbcc.so.0 depends on, as ldd lists it (libLLVM-N or libLLVM.so.N):
+     * found without the product's own reading of the process's mappings. -1 when ldd names none.
+     */
+    public static int libbccLlvmByLdd() throws IOException, InterruptedException {
+        Path libbcc = Stream.of("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib")
+                .map(dir -> Path.of(dir, "libbcc.so.0")).filter(Files::exists).findFirst().orElseThrow();
+        Process ldd = new ProcessBuilder("ldd", libbcc.toString()).redirectErrorStream(true).start();
+        String out = new String(ldd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (ldd.waitFor() != 0) {
+            fail("ldd " + libbcc + ": " + out);
+        }
+        Matcher m = Pattern.compile("libLLVM(?:-|\\.so\\.)(\\d+)").matcher(out);
+        return m.find() ? Integer.parseInt(m.group(1)) : -1;
     }
 }

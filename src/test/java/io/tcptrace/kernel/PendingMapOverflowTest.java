@@ -1,6 +1,7 @@
 package io.tcptrace.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tcptrace.KernelTestSupport;
 import io.tcptrace.event.ConnectionEvent;
@@ -13,6 +14,7 @@ import java.nio.ByteOrder;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeEach;
@@ -43,7 +45,13 @@ class PendingMapOverflowTest {
      */
     @Test
     void connectsBeyondTheSlotGoToThePendingMapAndBeyondThatAreCounted() throws Exception {
-        boolean slots = PendingSlots.missingHere().isEmpty();
+        Optional<String> noSlots = PendingSlots.missingHere();
+        boolean slots = noSlots.isEmpty();
+        // Found here without PendingSlots: an x86_64 kernel of 5.12+ and a libbcc on LLVM 12+ must get them.
+        if (System.getProperty("os.arch").equals("amd64") && KernelSupport.kernelAtLeast(System.getProperty("os.version"), 5, 12)
+                && KernelTestSupport.libbccLlvmByLdd() >= 12) {
+            assertTrue(slots, "slots expected on this machine, but: " + noSlots);
+        }
         int kept = slots ? 2 : 1;
         try (TracerHarness h = new TracerHarness(ONE_PENDING)) {
             for (int round = 1; round <= 2; round++) {
