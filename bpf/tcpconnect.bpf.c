@@ -18,6 +18,9 @@
 //   OFF_SOCK_SKC_*, OFF_SOCK_SK_PROTOCOL, OFF_INET_SOCK_INET_SPORT
 //                                      struct tcp_sock/sock offsets from the running kernel's BTF
 //                                      (close; sk_err: a connect's outcome, without it tcp_receive_reset)
+//   OFF_SOCK_SKC_NET, OFF_NET_NS_INUM  the socket's network namespace (every event's netns, and the
+//                                      listeners' key); without them netns is 0 and listeners are
+//                                      keyed by port alone, as on a host without namespaces
 //   PROCESS_EVENTS                     bpf/process.bpf.c, appended to this text, emits process records
 //
 // Filters run before anything is stored or written, so an event that would be dropped
@@ -84,8 +87,10 @@ struct event_t {
     u8 saddr[16];     // initiator's address
     u8 daddr[16];     // acceptor's address
     char comm[16];
+    u32 netns;        // the socket's network namespace (inode number, as /proc/PID/ns/net); 0 unknown
+    u32 reserved2;
 };
-_Static_assert(sizeof(struct event_t) == 112, "event_t size");
+_Static_assert(sizeof(struct event_t) == 120, "event_t size");
 _Static_assert(__builtin_offsetof(struct event_t, kind) == 0, "kind");
 _Static_assert(__builtin_offsetof(struct event_t, outcome) == 1, "outcome");
 _Static_assert(__builtin_offsetof(struct event_t, probe) == 2, "probe");
@@ -104,6 +109,20 @@ _Static_assert(__builtin_offsetof(struct event_t, bytes_out) == 56, "bytes_out")
 _Static_assert(__builtin_offsetof(struct event_t, saddr) == 64, "saddr");
 _Static_assert(__builtin_offsetof(struct event_t, daddr) == 80, "daddr");
 _Static_assert(__builtin_offsetof(struct event_t, comm) == 96, "comm");
+_Static_assert(__builtin_offsetof(struct event_t, netns) == 112, "netns");
+
+// The network namespace of a socket: sk->__sk_common.skc_net.net->ns.inum. Two reads, done once
+// per connection (its close takes the value kept in `conns`).
+static __always_inline u32 netns_of(u64 sk) {
+    u32 inum = 0;
+#ifdef OFF_SOCK_SKC_NET
+    u64 net = 0;
+    bpf_probe_read_kernel(&net, sizeof(net), (void *)(sk + OFF_SOCK_SKC_NET));
+    if (net)
+        bpf_probe_read_kernel(&inum, sizeof(inum), (void *)(net + OFF_NET_NS_INUM));
+#endif
+    return inum;
+}
 
 BPF_PERCPU_ARRAY(counters, u64, COUNTER_COUNT);
 
@@ -242,6 +261,7 @@ struct conn_t {
     u64 acked_at_start;     // tcp_sock counters when established: the SYN's sequence number counts in them
     u64 received_at_start;
     struct owner_t owner;
+    u32 netns;
     u8 inbound;
 };
 
@@ -313,10 +333,19 @@ static __always_inline void pending_forget(u64 sk, struct pending_t *p) {
 }
 #if defined(EVENT_ACCEPT) || defined(EVENT_CLOSE)
 BPF_HASH(conns, u64, struct conn_t, CONN_MAX);
-// Listening sockets by local port, learnt when listen() moves them to LISTEN in the owner's task.
-// Listeners that were already open when the tracer attached are seeded from /proc by Java
-// (ListenerSeed), with BPF_NOEXIST: what this program learnt itself always wins.
-BPF_HASH(listeners, u16, struct owner_t, 4096);
+// Listening sockets by network namespace and local port, learnt when listen() moves them to LISTEN
+// in the owner's task: two containers listening on one port each have their own entry. Listeners
+// that were already open when the tracer attached are seeded from /proc by Java (ListenerSeed, per
+// namespace), with BPF_NOEXIST: what this program learnt itself always wins.
+struct listener_key_t {
+    u32 netns;
+    u16 port;
+    u16 pad;
+};
+_Static_assert(sizeof(struct listener_key_t) == 8, "listener_key_t size");
+_Static_assert(__builtin_offsetof(struct listener_key_t, netns) == 0, "listener netns");
+_Static_assert(__builtin_offsetof(struct listener_key_t, port) == 4, "listener port");
+BPF_HASH(listeners, struct listener_key_t, struct owner_t, 4096);
 #endif
 
 // Makes src the initiator: the tracepoint gives local and remote; for an inbound connection the
@@ -489,9 +518,15 @@ static __always_inline void start_counts(struct conn_t *c, u64 sk) {
 // peer's FIN arrived. The state cannot tell that: a socket closed while in FIN_WAIT2 is handed to
 // a time-wait socket (FIN_WAIT2 -> CLOSE) both when the peer's FIN arrives and, for a socket the
 // process already closed, as soon as our FIN is acknowledged, before the peer's FIN.
+// A counter below its start cannot belong to this socket's life (only an entry left from before a
+// re-attach could do that, and attach clears them): 0, never an unsigned wrap to ~1.8e19.
+static __always_inline u64 since(u64 now, u64 start) {
+    return now >= start ? now - start : 0;
+}
+
 static __always_inline void close_counts(struct event_t *e, struct conn_t *c, u64 sk, int oldstate) {
-    u64 acked = read_u64(sk, OFF_TCP_SOCK_BYTES_ACKED) - c->acked_at_start;
-    u64 received = read_u64(sk, OFF_TCP_SOCK_BYTES_RECEIVED) - c->received_at_start;
+    u64 acked = since(read_u64(sk, OFF_TCP_SOCK_BYTES_ACKED), c->acked_at_start);
+    u64 received = since(read_u64(sk, OFF_TCP_SOCK_BYTES_RECEIVED), c->received_at_start);
     bool fin_acked = oldstate == TCP_FIN_WAIT2_ || oldstate == TCP_LAST_ACK_ || oldstate == TCP_CLOSING_
                      || oldstate == TCP_TIME_WAIT_;
     bool fin_received = (read_u64(sk, OFF_SOCK_SK_FLAGS) >> SOCK_DONE_) & 1;
@@ -557,10 +592,10 @@ static __always_inline int on_state_change(void *ctx, u64 sk, int oldstate, int 
         struct owner_t o = {};
         current_owner(&o);
         read_sport(f, sk);
-        u16 port = f->sport;
-        if (port == 0)
-            bpf_probe_read_kernel(&port, sizeof(port), (void *)(sk + OFF_SOCK_SKC_NUM));
-        listeners.update(&port, &o);
+        struct listener_key_t key = {.netns = netns_of(sk), .port = f->sport};
+        if (key.port == 0)
+            bpf_probe_read_kernel(&key.port, sizeof(key.port), (void *)(sk + OFF_SOCK_SKC_NUM));
+        listeners.update(&key, &o);
         return 0;
     }
     if (oldstate == TCP_LISTEN_) {
@@ -569,10 +604,10 @@ static __always_inline int on_state_change(void *ctx, u64 sk, int oldstate, int 
         // sockets): one closing forgets the port only if its owner is the one remembered.
         if (newstate == TCP_CLOSE_ && is_tcp(f, sk)) {
             read_sport(f, sk);
-            u16 port = f->sport;
-            struct owner_t *o = listeners.lookup(&port);
+            struct listener_key_t key = {.netns = netns_of(sk), .port = f->sport};
+            struct owner_t *o = listeners.lookup(&key);
             if (o && o->pid == bpf_get_current_pid_tgid() >> 32)
-                listeners.delete(&port);
+                listeners.delete(&key);
         }
         return 0;
     }
@@ -583,14 +618,16 @@ static __always_inline int on_state_change(void *ctx, u64 sk, int oldstate, int 
         if (!is_tcp(f, sk))
             return 0;
         read_sport(f, sk);
-        u16 port = f->sport;
+        // The child socket shares its listener's namespace: the listener of this namespace's port.
+        struct listener_key_t key = {.netns = netns_of(sk), .port = f->sport};
         struct owner_t unknown = {};
-        struct owner_t *o = listeners.lookup(&port);
+        struct owner_t *o = listeners.lookup(&key);
         if (!o)
             o = &unknown;
         struct event_t e = {};
         fill_addresses(&e, f, sk, 1);   // IPv4-mapped addresses become IPv4 here, before the filter
-        if (filtered_out(o->pid, o->uid, e.family, port, true)) {
+        e.netns = key.netns;
+        if (filtered_out(o->pid, o->uid, e.family, key.port, true)) {
             count(COUNTER_FILTERED);
             return 0;
         }
@@ -599,6 +636,7 @@ static __always_inline int on_state_change(void *ctx, u64 sk, int oldstate, int 
         struct conn_t c = {};
         c.established_ns = now;
         c.owner = *o;
+        c.netns = key.netns;
         c.inbound = 1;
         start_counts(&c, sk);
         if (conns.update(&sk, &c) != 0)
@@ -625,7 +663,8 @@ static __always_inline int on_state_change(void *ctx, u64 sk, int oldstate, int 
         e.probe = PROBE_ID_TRACEPOINT;
         e.inbound = c->inbound;
         e.ts_ns = bpf_ktime_get_ns();
-        e.span_ns = e.ts_ns - c->established_ns;
+        e.span_ns = since(e.ts_ns, c->established_ns);
+        e.netns = c->netns;
         fill_owner(&e, &c->owner);
         close_counts(&e, c, sk, oldstate);
         fill_addresses(&e, f, sk, c->inbound);
@@ -648,6 +687,7 @@ static __always_inline int on_state_change(void *ctx, u64 sk, int oldstate, int 
     e.kind = RECORD_CONNECT;
     e.ts_ns = p->ts_ns;
     e.span_ns = bpf_ktime_get_ns() - p->ts_ns;
+    e.netns = netns_of(sk);
     fill_owner(&e, &p->owner);
     bool established = newstate == TCP_ESTABLISHED_ || newstate == TCP_SYN_RECV_;
     if (established)
@@ -659,6 +699,7 @@ static __always_inline int on_state_change(void *ctx, u64 sk, int oldstate, int 
         struct conn_t c = {};
         c.established_ns = e.ts_ns + e.span_ns;
         c.owner = p->owner;
+        c.netns = e.netns;
         start_counts(&c, sk);
         if (conns.update(&sk, &c) != 0)
             count(COUNTER_LOST_CONN_FULL);
@@ -806,6 +847,7 @@ int kprobe_connect_return(struct pt_regs *ctx) {
     bpf_probe_read_kernel(&e.sport, sizeof(e.sport), &sk->__sk_common.skc_num);
     bpf_probe_read_kernel(&dport_be, sizeof(dport_be), &sk->__sk_common.skc_dport);
     e.dport = ntohs(dport_be);
+    e.netns = netns_of((u64)sk);
     if (e.family == AF_INET_) {
         bpf_probe_read_kernel(&e.saddr, 4, &sk->__sk_common.skc_rcv_saddr);
         bpf_probe_read_kernel(&e.daddr, 4, &sk->__sk_common.skc_daddr);

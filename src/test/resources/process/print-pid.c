@@ -2,7 +2,9 @@
  *   --uid N              drops to uid and gid N (a process of another user),
  *   --wait               waits until its stdin is closed (a process that exists before the tracer),
  *   --connect PORT N     makes N TCP connects to 127.0.0.1:PORT (refused or not, it goes on),
- *   --serve ADDR         listens on ADDR (127.0.0.1 or ::1) at a port the kernel picks and prints
+ *   --connect-to ADDR PORT  connects to ADDR:PORT (127.0.0.1 or ::1), sends 10 bytes and closes;
+ *                        exits 3 if the connect fails,
+ *   --serve ADDR [PORT]  listens on ADDR (127.0.0.1 or ::1) at PORT, or a port the kernel picks, and prints
  *                        the port, then obeys stdin, one command a line: "accept" accepts one
  *                        connection, reads it to EOF, closes it and prints "closed"; "listen" opens
  *                        one more listener on ADDR and prints its port; EOF ends it,
@@ -32,23 +34,47 @@ static void connect_n(int port, int n) {
     }
 }
 
-/* A listening socket on addr, port 0; prints the port. Exits on failure. */
-static int listen_on(const char *addr) {
-    struct sockaddr_storage ss;
-    socklen_t len;
-    memset(&ss, 0, sizeof ss);
-    struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
-    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
+/* addr (IPv4 or IPv6 text) and port into ss; its length. Exits on a bad address. */
+static socklen_t address(const char *addr, int port, struct sockaddr_storage *ss) {
+    memset(ss, 0, sizeof *ss);
+    struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
     if (inet_pton(AF_INET, addr, &a4->sin_addr) == 1) {
         a4->sin_family = AF_INET;
-        len = sizeof *a4;
-    } else if (inet_pton(AF_INET6, addr, &a6->sin6_addr) == 1) {
-        a6->sin6_family = AF_INET6;
-        len = sizeof *a6;
-    } else {
-        fprintf(stderr, "bad address %s\n", addr);
-        exit(2);
+        a4->sin_port = htons((unsigned short)port);
+        return sizeof *a4;
     }
+    if (inet_pton(AF_INET6, addr, &a6->sin6_addr) == 1) {
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons((unsigned short)port);
+        return sizeof *a6;
+    }
+    fprintf(stderr, "bad address %s\n", addr);
+    exit(2);
+}
+
+static int connect_to(const char *addr, int port) {
+    struct sockaddr_storage ss;
+    socklen_t len = address(addr, port, &ss);
+    int fd = socket(ss.ss_family, SOCK_STREAM, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&ss, len) != 0) {
+        perror("connect-to");
+        return 3;
+    }
+    if (write(fd, "0123456789", 10) != 10) {
+        perror("write");
+        return 3;
+    }
+    close(fd);
+    return 0;
+}
+
+/* A listening socket on addr and port (0: the kernel picks); prints the port. Exits on failure. */
+static int listen_on(const char *addr, int port) {
+    struct sockaddr_storage ss;
+    socklen_t len = address(addr, port, &ss);
+    struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
     int fd = socket(ss.ss_family, SOCK_STREAM, 0);
     if (fd < 0 || bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, 16) != 0
             || getsockname(fd, (struct sockaddr *)&ss, &len) != 0) {
@@ -60,14 +86,14 @@ static int listen_on(const char *addr) {
     return fd;
 }
 
-static void serve(const char *addr) {
+static void serve(const char *addr, int port) {
     int fds[16];
     int n = 0;
-    fds[n++] = listen_on(addr);
+    fds[n++] = listen_on(addr, port);
     char line[64];
     while (fgets(line, sizeof line, stdin)) {
         if (strncmp(line, "listen", 6) == 0 && n < 16) {
-            fds[n++] = listen_on(addr);
+            fds[n++] = listen_on(addr, 0);
         } else if (strncmp(line, "accept", 6) == 0) {
             /* the connection waits on one of the listeners: accept from the newest that has one */
             int c = -1;
@@ -113,8 +139,11 @@ int main(int argc, char **argv) {
         connect_n(atoi(argv[i + 1]), atoi(argv[i + 2]));
         i += 3;
     }
+    if (i + 2 < argc && strcmp(argv[i], "--connect-to") == 0) {
+        return connect_to(argv[i + 1], atoi(argv[i + 2]));
+    }
     if (i + 1 < argc && strcmp(argv[i], "--serve") == 0) {
-        serve(argv[i + 1]);
+        serve(argv[i + 1], i + 2 < argc ? atoi(argv[i + 2]) : 0);
     }
     return 0;
 }

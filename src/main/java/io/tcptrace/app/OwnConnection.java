@@ -1,6 +1,7 @@
 package io.tcptrace.app;
 
 import io.tcptrace.event.ConnectionEvent;
+import io.tcptrace.kernel.OwnProcess;
 import org.apache.camel.Exchange;
 import org.apache.camel.Predicate;
 
@@ -10,7 +11,7 @@ import org.apache.camel.Predicate;
  * rule visible with this predicate, and the filter's own statistics count what it matched.
  */
 public class OwnConnection implements Predicate {
-    private long pid = ProcessHandle.current().pid();
+    private long pid = OwnProcess.tgid();
 
     /** The pid whose connections match; the route sets {@code tcptrace.self-pid} (-1 matches none). */
     public void setPid(long pid) {

@@ -1,5 +1,6 @@
 package io.tcptrace.app;
 
+import io.tcptrace.kernel.OwnProcess;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
@@ -47,7 +48,8 @@ public final class TcptraceMain {
         SinkSelection sinks = SinkSelection.resolve(routesDir, sinkNames(defaults));
         checkManagementPort(defaults);
         Main main = new Main();
-        main.addInitialProperty("tcptrace.self-pid", Long.toString(ProcessHandle.current().pid()));
+        // the pid the kernel's events carry for this process, which differs in a pid namespace of its own
+        main.addInitialProperty("tcptrace.self-pid", Long.toString(OwnProcess.tgid()));
         main.addInitialProperty("tcptrace.sink-uris", sinks.endpointUris());
         main.addOverrideProperty("tcptrace.stats-enabled", Boolean.toString(statsEnabled(sinks, defaults)));
         main.configure().withRoutesIncludePattern(sinks.includePattern());

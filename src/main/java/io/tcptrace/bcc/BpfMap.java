@@ -104,6 +104,61 @@ public final class BpfMap {
         return count;
     }
 
+    /**
+     * Empties the map from user space and returns how many entries it held: a hash map's entries
+     * are deleted, an array's (which cannot be deleted) are zeroed. The keys are collected first,
+     * since deleting while walking would restart the walk. Entries the program adds meanwhile may stay.
+     */
+    public long clear() {
+        java.util.List<byte[]> keys = new java.util.ArrayList<>();
+        Memory key = new Memory(keySize);
+        Memory next = new Memory(keySize);
+        Memory from = null;
+        while (LibBcc.bpf_get_next_key(fd, from, next) == 0) {
+            keys.add(next.getByteArray(0, keySize));
+            key.write(0, next.getByteArray(0, keySize), 0, keySize);
+            from = key;
+        }
+        Memory zero = null;
+        long held = 0;
+        for (byte[] k : keys) {
+            Memory image = image(k, keySize, "keys");
+            if (LibBcc.bpf_delete_elem(fd, image) == 0) {
+                held++;
+                continue;
+            }
+            int errno = Native.getLastError();
+            if (errno == Errno.ENOENT) {
+                continue;   // the program removed it meanwhile
+            }
+            if (errno != Errno.EINVAL) {
+                throw new BccException("cannot clear BPF map '" + name + "': " + Errno.describe(errno));
+            }
+            // an array: its element stays, zeroed; counted when it held anything
+            if (zero == null) {
+                zero = new Memory(valueSize);
+                zero.clear();
+            }
+            Memory old = new Memory(valueSize);
+            if (LibBcc.bpf_lookup_elem(fd, image, old) == 0 && !allZero(old)) {
+                held++;
+            }
+            if (LibBcc.bpf_update_elem(fd, image, zero, LibBcc.BPF_ANY) != 0) {
+                throw new BccException("cannot clear BPF map '" + name + "': " + Errno.describe(Native.getLastError()));
+            }
+        }
+        return held;
+    }
+
+    private boolean allZero(Memory m) {
+        for (long i = 0; i < valueSize; i++) {
+            if (m.getByte(i) != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     public int keySize() {
         return keySize;
     }

@@ -86,6 +86,9 @@ final class LibBcc {
             int attachType);
 
     // libbpf.h (bcc's)
+    static native int bcc_prog_load(int progType, String name, Pointer insns, int progLen, String license,
+            int kernVersion, int logLevel, Pointer logBuf, int logBufSize);
+
     static native int bpf_attach_tracepoint(int progFd, String category, String name);
 
     static native int bpf_attach_raw_tracepoint(int progFd, String name);
@@ -102,6 +105,8 @@ final class LibBcc {
     static native int bpf_lookup_elem(int fd, Pointer key, Pointer value);
 
     static native int bpf_get_next_key(int fd, Pointer key, Pointer nextKey);
+
+    static native int bpf_delete_elem(int fd, Pointer key);
 
     static native Pointer bpf_open_perf_buffer(PerfRawCallback rawCb, PerfLostCallback lostCb, Pointer cookie,
             int pid, int cpu, int pageCnt);

@@ -22,6 +22,9 @@ public final class Libc {
 
     static native int close(int fd);
 
+    /** syscall(2) with three integer-sized arguments (declared fixed: JNA's direct mapping has no varargs). */
+    static native long syscall(long number, long a, Pointer b, long c);
+
     static final int PROT_READ = 1;
     static final int PROT_WRITE = 2;
     static final int MAP_SHARED = 1;

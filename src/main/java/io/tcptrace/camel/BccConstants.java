@@ -25,6 +25,9 @@ public final class BccConstants {
     @Metadata(description = "Its container's id, from its cgroup path; absent when the path shows none",
               javaType = "String")
     public static final String CONTAINER_ID = "CamelBccContainerId";
+    @Metadata(description = "The connection's network namespace (inode number); absent where the kernel's BTF cannot "
+              + "tell it", javaType = "long")
+    public static final String NETNS = "CamelBccNetns";
     @Metadata(description = "Its user id", javaType = "long")
     public static final String UID = "CamelBccUid";
     @Metadata(description = "IP version, 4 or 6", javaType = "int")

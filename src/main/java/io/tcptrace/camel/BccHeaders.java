@@ -103,7 +103,7 @@ final class BccHeaders extends AbstractMap<String, Object> {
 
     private static final String[] NAMES = {BccConstants.EVENT_TYPE, BccConstants.DIRECTION, BccConstants.PID,
         BccConstants.TID, BccConstants.PROCESS_NAME, BccConstants.PROCESS_PATH, BccConstants.SERVICE,
-        BccConstants.CONTAINER_ID, BccConstants.UID, BccConstants.IP_VERSION, BccConstants.SRC_IP,
+        BccConstants.CONTAINER_ID, BccConstants.NETNS, BccConstants.UID, BccConstants.IP_VERSION, BccConstants.SRC_IP,
         BccConstants.SRC_PORT, BccConstants.DEST_IP, BccConstants.DEST_PORT, BccConstants.TIME, BccConstants.OUTCOME,
         BccConstants.LATENCY_MICROS, BccConstants.DURATION_MICROS, BccConstants.BYTES_IN, BccConstants.BYTES_OUT,
         BccConstants.LOST_TOTAL, BccConstants.BATCH_END};
@@ -127,6 +127,7 @@ final class BccHeaders extends AbstractMap<String, Object> {
             case BccConstants.PROCESS_PATH -> e.context() == null ? null : e.context().processPath();
             case BccConstants.SERVICE -> e.context() == null ? null : e.context().service();
             case BccConstants.CONTAINER_ID -> e.context() == null ? null : e.context().containerId();
+            case BccConstants.NETNS -> e.netns() == 0 ? null : e.netns();
             case BccConstants.UID -> e.userId();
             case BccConstants.IP_VERSION -> e.ipVersion();
             case BccConstants.SRC_IP -> e.srcIp();

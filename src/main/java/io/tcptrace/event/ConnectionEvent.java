@@ -13,6 +13,7 @@ import io.tcptrace.process.ProcessContext;
  *
  * @param timeMicros     wall-clock time, microseconds since the epoch
  * @param inbound        the remote side initiated the connection
+ * @param netns          the socket's network namespace (its inode number); 0 when the kernel's BTF cannot tell it
  * @param outcome        connect only, tracepoint mode only; else null
  * @param latencyMicros  connect only: connect() to outcome; -1 when unknown (kprobe mode)
  * @param durationMicros close only: established to closed; else -1
@@ -23,7 +24,7 @@ import io.tcptrace.process.ProcessContext;
  */
 public record ConnectionEvent(Type type, long timeMicros, boolean inbound, int ipVersion, String srcIp, int srcPort,
         String destIp, int destPort, long processId, long threadId, String processName, long userId, long cgroupId,
-        String host, Outcome outcome, long latencyMicros, long durationMicros, long bytesIn, long bytesOut,
+        long netns, String host, Outcome outcome, long latencyMicros, long durationMicros, long bytesIn, long bytesOut,
         String probe, ProcessContext.Fields context) {
 
     public String direction() {

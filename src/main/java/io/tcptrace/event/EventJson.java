@@ -85,6 +85,9 @@ public final class EventJson {
             string(Field.PROCESS_NAME, e.processName());
             number(Field.USER_ID, e.userId());
             number(Field.CGROUP_ID, e.cgroupId());
+            if (e.netns() != 0) {
+                number(Field.NETNS, e.netns());
+            }
             string(Field.HOST, e.host());
             switch (e.type()) {
                 case CONNECT -> {

@@ -48,6 +48,7 @@ public final class EventSchema {
         PROCESS_NAME("process_name", Kind.STRING, all(), "its `comm`, up to 15 bytes"),
         USER_ID("user_id", Kind.INTEGER, all(), "its user id"),
         CGROUP_ID("cgroup_id", Kind.INTEGER, all(), "its cgroup v2 id"),
+        NETNS("netns", Kind.INTEGER, all(), "the connection's network namespace: its inode number, as `/proc/PID/ns/net` shows it (the host's own is the one `readlink /proc/1/ns/net` shows); absent where the kernel's BTF lacks `sock_common.skc_net` or `net.ns.inum`"),
         HOST("host", Kind.STRING, all(), "host name of the traced machine"),
         OUTCOME("outcome", Kind.STRING, EnumSet.of(Type.CONNECT), "`established`, `refused` or `failed` (tracepoint mode)"),
         CONNECT_LATENCY_US("connect_latency_us", Kind.INTEGER, EnumSet.of(Type.CONNECT), "connect() to outcome, microseconds (tracepoint mode)"),

@@ -64,6 +64,8 @@ public final class ConnectTracer implements AutoCloseable {
     private final ProcessContext processContext;
     private final boolean processProbes;
     private volatile ListenerSeed.Result listenerSeed;
+    private final boolean procShowsKernelPids;
+    private boolean attachedBefore;
 
     /** Receives decoded events on the poll thread. The list is reused: keep the events, not the list. */
     @FunctionalInterface
@@ -72,7 +74,8 @@ public final class ConnectTracer implements AutoCloseable {
     }
 
     private ConnectTracer(TracerConfiguration config, ProbeMode probe, Transport transport, BpfModule module,
-            BatchHandler handler, String host, ProcessContext processContext, boolean processProbes) {
+            BatchHandler handler, String host, ProcessContext processContext, boolean processProbes,
+            boolean procShowsKernelPids) {
         this.config = config;
         this.probe = probe;
         this.transport = transport;
@@ -80,6 +83,7 @@ public final class ConnectTracer implements AutoCloseable {
         this.handler = handler;
         this.processContext = processContext;
         this.processProbes = processProbes;
+        this.procShowsKernelPids = procShowsKernelPids;
         this.counters = module.map("counters");
         this.decoder = new RecordDecoder(new KernelClock(), host, batch::add, processContext);
         BpfMap events = module.map("events");
@@ -133,6 +137,14 @@ public final class ConnectTracer implements AutoCloseable {
                     + "and ports may be garbage. Use probe=tracepoint or install matching headers.");
         }
         chooseEvents(config, probe);
+        sayWhatNamesNamespaces();
+        boolean procShowsKernelPids = OwnProcess.procShowsKernelPids();
+        if (!procShowsKernelPids) {
+            LOG.warn("/proc here belongs to another pid namespace than the kernel's events (tcptrace is process {} in "
+                    + "them): processes are not read from /proc by pid and listeners opened before the start stay "
+                    + "without a process; run tcptrace in the host's pid namespace (docker/podman --pid=host, "
+                    + "Kubernetes hostPID: true)", OwnProcess.tgid());
+        }
         String source = readSource(config.getBpfSource());
         List<String> flags = cflags(config, probe, transport);
         // The fragment uses the connection program's ring buffer and counters: a bpfSource of
@@ -159,8 +171,10 @@ public final class ConnectTracer implements AutoCloseable {
         ProcessContext context = null;
         try {
             loadFilters(module, config);
-            context = config.isProcessContext() ? ProcessContext.create(config.processSettings(), processLoader) : null;
-            tracer = new ConnectTracer(config, probe, transport, module, handler, host, context, processRecords);
+            context = config.isProcessContext()
+                    ? ProcessContext.create(config.processSettings(), processLoader, procShowsKernelPids) : null;
+            tracer = new ConnectTracer(config, probe, transport, module, handler, host, context, processRecords,
+                    procShowsKernelPids);
             tracer.attach();
             if (context != null) {
                 // after attaching: a process started meanwhile is in the records, in /proc, or both
@@ -180,9 +194,17 @@ public final class ConnectTracer implements AutoCloseable {
         }
     }
 
-    /** Attaches the probes (again, after {@link #detach()}). */
+    /**
+     * Attaches the probes (again, after {@link #detach()}). A re-attach first empties the maps of
+     * connections and listeners: while detached, sockets closed unseen and their addresses may
+     * belong to new sockets by now, which a stale entry would give another process's owner, start
+     * time and byte counts.
+     */
     public void attach() {
         module.detachAll();
+        if (attachedBefore) {
+            forgetWhatTheDetachHid();
+        }
         try {
             if (probe == ProbeMode.TRACEPOINT) {
                 if (!KernelOffsets.available()) {
@@ -207,7 +229,43 @@ public final class ConnectTracer implements AutoCloseable {
             throw e;
         }
         LOG.info("attached {}", module.attachments().stream().map(BpfModule.Attachment::description).toList());
+        attachedBefore = true;
         seedListeners();
+    }
+
+    /** The maps that hold sockets' state between two of their state changes; filters and counters stay. */
+    private static final List<String> SOCKET_STATE_MAPS = List.of("pending", "pending_slots", "conns", "listeners",
+            "connecting");
+
+    private void forgetWhatTheDetachHid() {
+        StringBuilder cleared = new StringBuilder();
+        for (String name : SOCKET_STATE_MAPS) {
+            BpfMap map;
+            try {
+                map = module.map(name);
+            } catch (BccException absent) {
+                continue;   // this program variant has no such map
+            }
+            long held = map.clear();
+            if (held > 0) {
+                cleared.append(cleared.length() == 0 ? "" : ", ").append(held).append(" in ").append(name);
+            }
+        }
+        if (cleared.length() > 0) {
+            LOG.info("re-attaching: forgot the sockets seen before the detach ({}): their connects, accepts and closes "
+                    + "that finish now are not reported, as nothing is while detached", cleared);
+        }
+    }
+
+    /** One line at start when events cannot carry their network namespace. */
+    private static void sayWhatNamesNamespaces() {
+        if (!KernelOffsets.available()) {
+            return;   // without BTF: already said by whoever needed the offsets
+        }
+        if (!KernelOffsets.fromRunningKernel().netnsReadable()) {
+            LOG.warn("events carry no netns and listeners are told apart by port alone: the kernel's BTF has no "
+                    + "sock_common.skc_net.net or net.ns.inum (a kernel without CONFIG_NET_NS?)");
+        }
     }
 
     /**
@@ -220,6 +278,9 @@ public final class ConnectTracer implements AutoCloseable {
                 || !(config.getEvents().contains(Type.ACCEPT) || config.getEvents().contains(Type.CLOSE))) {
             return;
         }
+        if (!procShowsKernelPids) {
+            return;   // its pids would name other processes (said once at open)
+        }
         BpfMap listeners;
         try {
             listeners = module.map("listeners");
@@ -227,7 +288,8 @@ public final class ConnectTracer implements AutoCloseable {
             LOG.warn("{}: listeners opened before the start stay without a process", e.getMessage());
             return;
         }
-        listenerSeed = ListenerSeed.seedFromProc(listeners);
+        listenerSeed = ListenerSeed.seedFromProc(listeners,
+                KernelOffsets.available() && KernelOffsets.fromRunningKernel().netnsReadable());
     }
 
     /** What the last seed of the listeners map did; null when none ran or it failed. */
@@ -432,12 +494,15 @@ public final class ConnectTracer implements AutoCloseable {
         // attached (chooseEvents has already refused accept and close without it).
         if (probe == ProbeMode.TRACEPOINT && KernelOffsets.available()) {
             flags.addAll(KernelOffsets.fromRunningKernel().cflags());
+        } else if (KernelOffsets.available()) {
+            flags.addAll(KernelOffsets.fromRunningKernel().netnsCflags());   // kprobe mode: netns only
         }
         if (rawTracepoint(config, probe)) {
             flags.add("-DRAW_TRACEPOINT");
         }
         if (config.isExcludeOwnPid()) {
-            flags.add("-DEXCLUDE_OWN_PID=" + ProcessHandle.current().pid());   // a constant: no map lookup per connect
+            // the kernel's pid of this process, also in a pid namespace of its own; a constant: no map lookup per connect
+            flags.add("-DEXCLUDE_OWN_PID=" + OwnProcess.tgid());
         }
         if (!config.getExcludePids().isEmpty()) {
             flags.add("-DFILTER_EXCLUDE_PIDS");

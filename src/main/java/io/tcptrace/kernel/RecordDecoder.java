@@ -24,7 +24,7 @@ import java.util.function.Consumer;
  * cache hit costs well under a microsecond, a miss waits at most the context's budget).
  */
 public final class RecordDecoder implements RecordHandler {
-    static final int SIZE = 112;
+    static final int SIZE = 120;
     static final int KIND = 0;
     static final int OUTCOME = 1;
     static final int PROBE = 2;
@@ -43,6 +43,7 @@ public final class RecordDecoder implements RecordHandler {
     static final int SADDR = 64;
     static final int DADDR = 80;
     static final int COMM = 96;
+    static final int NETNS = 112;
 
     static final int RECORD_CONNECT = 1;
     static final int RECORD_ACCEPT = 2;
@@ -115,7 +116,8 @@ public final class RecordDecoder implements RecordHandler {
                 v4 ? src.text(b, off + SADDR) : IpText.ipv6(b, off + SADDR), b.getShort(off + SPORT) & 0xffff,
                 v4 ? dest.text(b, off + DADDR) : IpText.ipv6(b, off + DADDR), b.getShort(off + DPORT) & 0xffff,
                 b.getInt(off + PID) & 0xffffffffL, b.getInt(off + TID) & 0xffffffffL, comm(b, off + COMM),
-                b.getInt(off + UID) & 0xffffffffL, b.getLong(off + CGROUP_ID), host, outcome,
+                b.getInt(off + UID) & 0xffffffffL, b.getLong(off + CGROUP_ID), b.getInt(off + NETNS) & 0xffffffffL, host,
+                outcome,
                 type == Type.CONNECT && tracepoint ? span / 1000 : -1,
                 type == Type.CLOSE ? span / 1000 : -1,
                 b.getLong(off + BYTES_IN), b.getLong(off + BYTES_OUT), tracepoint ? "tracepoint" : "kprobe",

@@ -17,6 +17,9 @@ import java.util.List;
  *
  * <p>The exe link needs ptrace-read access to the process (root, or CAP_SYS_PTRACE); without it
  * the path stays unknown while the rest is still read.
+ *
+ * <p>A null root reads nothing: for a tracer whose /proc belongs to another pid namespace than
+ * the kernel's pids (every pid would name another process there).
  */
 final class ProcFs {
     private final Path root;
@@ -31,6 +34,9 @@ final class ProcFs {
 
     /** The process, or null when it is gone (or is a kernel thread with no stat). */
     ProcessInfo read(int pid) {
+        if (root == null) {
+            return null;
+        }
         Path dir = root.resolve(Integer.toString(pid));
         String stat = readSmall(dir.resolve("stat"), 1024);
         if (stat == null) {
@@ -60,6 +66,9 @@ final class ProcFs {
     /** Pids of all processes now (not threads: /proc lists thread group leaders only). */
     List<Integer> pids() {
         List<Integer> pids = new ArrayList<>();
+        if (root == null) {
+            return pids;
+        }
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(root)) {
             for (Path entry : entries) {
                 int pid = parseInt(entry.getFileName().toString());
@@ -74,6 +83,9 @@ final class ProcFs {
     }
 
     String comm(int pid) {
+        if (root == null) {
+            return null;
+        }
         String comm = readSmall(root.resolve(Integer.toString(pid)).resolve("comm"), 64);
         return comm == null ? null : comm.strip();
     }
@@ -83,6 +95,9 @@ final class ProcFs {
      * its newline, at most 15 bytes; null when the process is gone.
      */
     byte[] commBytes(int pid) {
+        if (root == null) {
+            return null;
+        }
         byte[] b = readBytes(root.resolve(Integer.toString(pid)).resolve("comm"), 64);
         if (b == null) {
             return null;
@@ -96,6 +111,9 @@ final class ProcFs {
      * bpf_get_current_uid_gid() gives in its low 32 bits; -1 when the process is gone.
      */
     long uid(int pid) {
+        if (root == null) {
+            return -1;
+        }
         String status = readSmall(root.resolve(Integer.toString(pid)).resolve("status"), 4096);
         if (status == null) {
             return -1;

@@ -47,12 +47,18 @@ public final class ProcessContext implements AutoCloseable {
     }
 
     ProcessContext(ProcessSettings settings, ExecutorService loader, boolean ownLoader, Path proc, Path cgroupMount) {
+        this(settings, loader, ownLoader, proc, proc, cgroupMount);
+    }
+
+    /** {@code procByPid}: where processes are read by the kernel's pids; null for nowhere. */
+    private ProcessContext(ProcessSettings settings, ExecutorService loader, boolean ownLoader, Path proc,
+            Path procByPid, Path cgroupMount) {
         this.settings = settings;
         this.loader = loader;
         this.ownLoader = ownLoader;
         this.wait = new BoundedWait(loader, settings.budgetMillis() * 1_000_000L);
         this.processes = new ProcessCache(settings.processCacheMax(),
-                new ProcFs(proc, settings.cmdline(), settings.cmdlineMaxBytes()), wait,
+                new ProcFs(procByPid, settings.cmdline(), settings.cmdlineMaxBytes()), wait,
                 new RateLimit(settings.procReadsPerSecond()));
         this.cgroups = new CgroupPaths(cgroupMount, proc, settings.cgroupCacheMax(), settings.cgroupRescanMillis(),
                 wait);
@@ -80,13 +86,25 @@ public final class ProcessContext implements AutoCloseable {
      * in /proc, or in both (the kernel's record wins), never in neither.
      */
     public static ProcessContext create(ProcessSettings settings, ExecutorService loader) {
+        return create(settings, loader, true);
+    }
+
+    /**
+     * As {@link #create(ProcessSettings, ExecutorService)}; {@code procShowsKernelPids} false when
+     * /proc belongs to another pid namespace than the pids the kernel reports (a tracer in a
+     * container without the host's pid namespace): then no process is read from /proc by pid, and
+     * the context comes from the kernel's process records, the cgroup tree and the user database only.
+     */
+    public static ProcessContext create(ProcessSettings settings, ExecutorService loader,
+            boolean procShowsKernelPids) {
         boolean own = loader == null;
         ExecutorService l = own ? defaultLoader() : loader;
         Path mount = CgroupPaths.findMount();
         if (mount == null) {
             LOG.warn("no cgroup2 mount in /proc/mounts: events carry no cgroup, service or container fields");
         }
-        return new ProcessContext(settings, l, own, Path.of("/proc"), mount);
+        Path proc = Path.of("/proc");
+        return new ProcessContext(settings, l, own, proc, procShowsKernelPids ? proc : null, mount);
     }
 
     /** Reads /proc's processes and the cgroup tree once, and loads the user database's modules. */

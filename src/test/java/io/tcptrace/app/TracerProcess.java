@@ -59,6 +59,11 @@ public final class TracerProcess implements AutoCloseable {
         return start(List.of(JAVA, "-cp", System.getProperty("java.class.path"), TcptraceMain.class.getName()), env);
     }
 
+    /** Starts the tracer behind a command prefix (such as {@code unshare --pid --fork --mount-proc}) and waits until it is ready. */
+    public static TracerProcess startBehind(List<String> prefix, Map<String, String> env) throws Exception {
+        return start(command(prefix, System.getProperty("java.class.path")), env);
+    }
+
     /** Starts the packaged application, {@code java OPTS -jar JAR}, and waits until it is ready. */
     public static TracerProcess startJar(Path jar, List<String> jvmOptions, Map<String, String> env) throws Exception {
         return startJar(List.of(), jar, jvmOptions, env);
@@ -76,7 +81,7 @@ public final class TracerProcess implements AutoCloseable {
 
     private static TracerProcess start(List<String> command, Map<String, String> env) throws Exception {
         TracerProcess t = new TracerProcess(command, new HashMap<>(env));
-        t.ready.get(60, TimeUnit.SECONDS);
+        t.ready.get(io.tcptrace.KernelTestSupport.scaled(60), TimeUnit.SECONDS);   // 10 min under the emulator
         assertTrue(t.process.isAlive(), "tracer exited early:\n" + t.logText());
         return t;
     }

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 /** The lazy headers behave as Camel's own map wherever Camel touches them: reads, writes, copies. */
 class BccMessageTest {
     private static final ConnectionEvent EVENT = new ConnectionEvent(Type.CONNECT, 1_700_000_000_123_456L, false, 4,
-            "10.0.0.1", 40000, "10.0.0.2", 443, 42, 43, "curl", 1000, 7, "h", Outcome.ESTABLISHED, 250, -1, 0, 0,
+            "10.0.0.1", 40000, "10.0.0.2", 443, 42, 43, "curl", 1000, 7, 4026531840L, "h", Outcome.ESTABLISHED, 250, -1, 0, 0,
             "tracepoint", new ProcessContext.Fields("/usr/bin/curl", "curl https://example.test", 41, "sh", "alice",
                     "/system.slice/docker-" + "a".repeat(64) + ".scope", null, "a".repeat(64), null));
 
@@ -32,6 +32,7 @@ class BccMessageTest {
             assertEquals(443, copy.getHeader(BccConstants.DEST_PORT));
             assertEquals("/usr/bin/curl", copy.getHeader(BccConstants.PROCESS_PATH));
             assertEquals("a".repeat(64), copy.getHeader(BccConstants.CONTAINER_ID));
+            assertEquals(4026531840L, copy.getHeader(BccConstants.NETNS));
             assertNull(copy.getHeader(BccConstants.SERVICE));
             assertEquals(Boolean.TRUE, copy.getHeader(BccConstants.BATCH_END));
             Message m = exchange.getMessage();

@@ -49,7 +49,7 @@ class EventJsonTest {
 
     private static ConnectionEvent event(String destIp, String comm, ProcessContext.Fields context) {
         return new ConnectionEvent(Type.CONNECT, 1_764_000_000_123_456L, false, 4, "127.0.0.1", 40000, destIp, 443,
-                100, 101, comm, 0, 1, "host-1", Outcome.ESTABLISHED, 250, -1, 0, 0, "tracepoint", context);
+                100, 101, comm, 0, 1, 4026531840L, "host-1", Outcome.ESTABLISHED, 250, -1, 0, 0, "tracepoint", context);
     }
 
     private static void check(ConnectionEvent e, byte[] json) throws Exception {
@@ -65,6 +65,7 @@ class EventJsonTest {
         assertEquals(e.context().cgroup(), n.path("cgroup").asText());
         assertEquals("outbound", n.path("direction").asText());
         assertEquals("host-1", n.path("host").asText());
+        assertEquals(e.netns(), n.path("netns").asLong());
         assertEquals(e.context().service() == null, n.path("service").isMissingNode());
     }
 }

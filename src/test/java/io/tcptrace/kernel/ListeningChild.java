@@ -22,8 +22,16 @@ final class ListeningChild implements AutoCloseable {
 
     /** Starts it, in {@code cgroup} unless null, as {@code uid} unless negative, listening on {@code address}. */
     ListeningChild(TestProgram program, TestCgroup cgroup, long uid, String address) throws IOException {
-        String script = (cgroup == null ? "" : cgroup.enterCommand() + " && ") + "exec " + program.binary
-                + (uid < 0 ? "" : " --uid " + uid) + " --serve " + address;
+        this((cgroup == null ? "" : cgroup.enterCommand() + " && ") + "exec " + program.binary
+                + (uid < 0 ? "" : " --uid " + uid) + " --serve " + address);
+    }
+
+    /** Starts it behind {@code prefix} (such as {@code ip netns exec NAME}), listening on {@code address:port}. */
+    ListeningChild(TestProgram program, String prefix, String address, int port) throws IOException {
+        this("exec " + prefix + " " + program.binary + " --serve " + address + " " + port);
+    }
+
+    private ListeningChild(String script) throws IOException {
         process = new ProcessBuilder("sh", "-c", script).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         in = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);

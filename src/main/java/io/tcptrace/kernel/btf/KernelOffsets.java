@@ -37,7 +37,9 @@ public record KernelOffsets(
         long sockSkFlags,
         long sockSkErr,
         long sockSkProtocol,
-        long inetSockInetSport) {
+        long inetSockInetSport,
+        long sockSkcNet,
+        long netNsInum) {
 
     /**
      * An optional offset the kernel does not have as plain bytes: {@code sk_protocol} was a bitfield
@@ -110,12 +112,33 @@ public record KernelOffsets(
                 sockFlags(r, ptr),
                 offset(r, ptr, "sock", "sk_err", 4, OUTCOME),
                 optionalOffset(r, ptr, "sock", "sk_protocol", 2),
-                optionalOffset(r, ptr, "inet_sock", "inet_sport", 2));
+                optionalOffset(r, ptr, "inet_sock", "inet_sport", 2),
+                optionalOffset(r, ptr, "sock", "__sk_common.skc_net.net", POINTER),
+                optionalOffset(r, ptr, "net", "ns.inum", 4));
     }
 
     /** True when the raw tracepoint can read what the tracepoint's record would hold. */
     public boolean rawTracepointReadable() {
         return sockSkProtocol != ABSENT && inetSockInetSport != ABSENT;
+    }
+
+    /**
+     * True when the program can name a socket's network namespace: {@code sock_common.skc_net} holds
+     * a {@code struct net *} (a kernel built without CONFIG_NET_NS has an empty struct there) and
+     * {@code net.ns.inum} is the number /proc/PID/ns/net shows.
+     */
+    public boolean netnsReadable() {
+        return sockSkcNet != ABSENT && netNsInum != ABSENT;
+    }
+
+    /**
+     * The two offsets that name a socket's network namespace, alone: kprobe mode gets these and no
+     * others (it reads the rest through the kernel's headers). Empty where {@link #netnsReadable()} is false.
+     */
+    public List<String> netnsCflags() {
+        return netnsReadable()
+                ? List.of(define("OFF_SOCK_SKC_NET", sockSkcNet), define("OFF_NET_NS_INUM", netNsInum))
+                : List.of();
     }
 
     /** True when {@link #fromRunningKernel()} has offsets to give (the kernel has usable BTF). */
@@ -151,6 +174,7 @@ public record KernelOffsets(
             flags.add(define("OFF_SOCK_SK_PROTOCOL", sockSkProtocol));
             flags.add(define("OFF_INET_SOCK_INET_SPORT", inetSockInetSport));
         }
+        flags.addAll(netnsCflags());
         return flags;
     }
 
@@ -175,7 +199,7 @@ public record KernelOffsets(
         }
     }
 
-    /** Like {@link #offset}, but {@link #ABSENT} where the member is missing or not {@code size} plain bytes. */
+    /** Like {@link #offset}, but {@link #ABSENT} where the member is missing or not {@code size} plain bytes (POINTER: a pointer's). */
     private static long optionalOffset(MemberResolver r, int pointerSize, String struct, String path, int size) {
         try {
             return offset(r, pointerSize, struct, path, size, "optional");

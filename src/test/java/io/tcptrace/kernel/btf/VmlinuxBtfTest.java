@@ -109,6 +109,8 @@ class VmlinuxBtfTest {
         paths.put("OFF_SOCK_SK_ERR", "sock.sk_err");
         paths.put("OFF_SOCK_SK_PROTOCOL", "sock.sk_protocol");            // u16 since Linux 5.6
         paths.put("OFF_INET_SOCK_INET_SPORT", "inet_sock.inet_sport");
+        paths.put("OFF_SOCK_SKC_NET", "sock.__sk_common.skc_net.net");   // a struct net * (CONFIG_NET_NS)
+        paths.put("OFF_NET_NS_INUM", "net.ns.inum");
         List<String> expected = new ArrayList<>();
         paths.forEach((macro, dotted) -> {
             int dot = dotted.indexOf('.');

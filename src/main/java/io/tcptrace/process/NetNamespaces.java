@@ -1,0 +1,72 @@
+package io.tcptrace.process;
+
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The network namespaces that have processes now, read from each /proc/[pid]/ns/net link
+ * ({@code net:[INODE]}): the inode is the number the kernel program reads from a socket
+ * ({@code net.ns.inum}). A namespace's own /proc/[pid]/net/tcp is read through any of its processes.
+ */
+public final class NetNamespaces {
+
+    /**
+     * @param members    namespace inode -> its processes, lowest pid first
+     * @param unreadable processes whose namespace link was refused (another user's without
+     *                   CAP_SYS_PTRACE): a namespace only they are in is not seen
+     */
+    public record Found(Map<Long, List<Integer>> members, int unreadable) {
+    }
+
+    private NetNamespaces() {
+    }
+
+    /** One pass over {@code proc}'s processes. */
+    public static Found scan(Path proc) {
+        Map<Long, List<Integer>> members = new TreeMap<>();
+        int unreadable = 0;
+        List<Integer> pids = new ArrayList<>(new ProcFs(proc, false, 0).pids());
+        pids.sort(null);
+        for (int pid : pids) {
+            try {
+                long inode = inode(Files.readSymbolicLink(proc.resolve(Integer.toString(pid)).resolve("ns/net")).toString());
+                if (inode > 0) {
+                    members.computeIfAbsent(inode, n -> new ArrayList<>()).add(pid);
+                }
+            } catch (AccessDeniedException e) {
+                unreadable++;
+            } catch (IOException | UnsupportedOperationException e) {
+                // exited while we looked
+            }
+        }
+        return new Found(members, unreadable);
+    }
+
+    /** The inode of a namespace link's target {@code net:[INODE]}; 0 for anything else. */
+    public static long inode(String target) {
+        int open = target.indexOf('[');
+        if (!target.startsWith("net:[") || !target.endsWith("]")) {
+            return 0;
+        }
+        try {
+            return Long.parseLong(target, open + 1, target.length() - 1, 10);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    /** This process's network namespace, 0 when its link cannot be read. */
+    public static long own(Path proc) {
+        try {
+            return inode(Files.readSymbolicLink(proc.resolve("self/ns/net")).toString());
+        } catch (IOException | UnsupportedOperationException e) {
+            return 0;
+        }
+    }
+}
