@@ -105,9 +105,10 @@ public final class BpfMap {
     }
 
     /**
-     * Empties the map from user space and returns how many entries it held: a hash map's entries
-     * are deleted, an array's (which cannot be deleted) are zeroed. The keys are collected first,
-     * since deleting while walking would restart the walk. Entries the program adds meanwhile may stay.
+     * Empties the map from user space and returns how many hash entries it deleted: a hash map's
+     * entries are deleted, an array's (which cannot be deleted) are zeroed and not counted. The keys
+     * are collected first, since deleting while walking would restart the walk. Entries the program
+     * adds meanwhile may stay. Not for per-CPU maps (their values are one per CPU).
      */
     public long clear() {
         java.util.List<byte[]> keys = new java.util.ArrayList<>();
@@ -118,6 +119,10 @@ public final class BpfMap {
             keys.add(next.getByteArray(0, keySize));
             key.write(0, next.getByteArray(0, keySize), 0, keySize);
             from = key;
+        }
+        int walkEnd = Native.getLastError();
+        if (walkEnd != Errno.ENOENT) {
+            throw new BccException("cannot walk BPF map '" + name + "': " + Errno.describe(walkEnd));
         }
         Memory zero = null;
         long held = 0;
@@ -134,29 +139,16 @@ public final class BpfMap {
             if (errno != Errno.EINVAL) {
                 throw new BccException("cannot clear BPF map '" + name + "': " + Errno.describe(errno));
             }
-            // an array: its element stays, zeroed; counted when it held anything
+            // an array: its element stays, zeroed
             if (zero == null) {
                 zero = new Memory(valueSize);
                 zero.clear();
-            }
-            Memory old = new Memory(valueSize);
-            if (LibBcc.bpf_lookup_elem(fd, image, old) == 0 && !allZero(old)) {
-                held++;
             }
             if (LibBcc.bpf_update_elem(fd, image, zero, LibBcc.BPF_ANY) != 0) {
                 throw new BccException("cannot clear BPF map '" + name + "': " + Errno.describe(Native.getLastError()));
             }
         }
         return held;
-    }
-
-    private boolean allZero(Memory m) {
-        for (long i = 0; i < valueSize; i++) {
-            if (m.getByte(i) != 0) {
-                return false;
-            }
-        }
-        return true;
     }
 
     public int keySize() {

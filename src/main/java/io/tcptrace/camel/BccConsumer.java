@@ -115,7 +115,8 @@ public class BccConsumer extends DefaultConsumer implements Suspendable {
     }
 
     @Override
-    protected void doSuspend() {
+    protected synchronized void doSuspend() {
+        // under the lock the poll loop takes to hand the tracer over to close(): never a closed module
         ConnectTracer t = tracer;   // null once the poll loop has ended
         if (t != null) {
             t.detach();
@@ -123,10 +124,10 @@ public class BccConsumer extends DefaultConsumer implements Suspendable {
     }
 
     @Override
-    protected void doResume() {
+    protected synchronized void doResume() {
         ConnectTracer t = tracer;
         if (t != null) {
-            t.attach();
+            t.attach();   // also empties the socket maps: see ConnectTracer.attach
         }
     }
 

@@ -65,7 +65,7 @@ public final class ConnectTracer implements AutoCloseable {
     private final boolean processProbes;
     private volatile ListenerSeed.Result listenerSeed;
     private final boolean procShowsKernelPids;
-    private boolean attachedBefore;
+    private volatile boolean attachedBefore;
 
     /** Receives decoded events on the poll thread. The list is reused: keep the events, not the list. */
     @FunctionalInterface
@@ -240,6 +240,9 @@ public final class ConnectTracer implements AutoCloseable {
     private void forgetWhatTheDetachHid() {
         StringBuilder cleared = new StringBuilder();
         for (String name : SOCKET_STATE_MAPS) {
+            if (name.equals("listeners") && !procShowsKernelPids) {
+                continue;   // no /proc to seed them from again: the owners learnt so far are the best there is
+            }
             BpfMap map;
             try {
                 map = module.map(name);

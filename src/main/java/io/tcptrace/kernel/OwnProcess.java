@@ -21,6 +21,7 @@ public final class OwnProcess {
     static final String INITIAL_PID_NAMESPACE = "pid:[4026531836]";
 
     private static volatile long tgid;
+    private static volatile boolean kernelSaid;
 
     private OwnProcess() {
     }
@@ -51,6 +52,7 @@ public final class OwnProcess {
             kernel = OptionalLong.empty();   // no libbcc or no privilege: the tracer's start says so itself
         }
         if (kernel.isPresent()) {
+            kernelSaid = true;
             if (kernel.getAsLong() != jvm) {
                 LOG.info("tcptrace runs in a pid namespace of its own: it is process {} there and {} in the kernel's"
                         + " events; its own connections are excluded as {}", jvm, kernel.getAsLong(), kernel.getAsLong());
@@ -79,8 +81,12 @@ public final class OwnProcess {
      * kernel's pid of this process. False in a container with its own pid namespace and its own /proc.
      */
     public static boolean procShowsKernelPids() {
+        long kernelPid = tgid();
+        if (!kernelSaid) {
+            return inInitialPidNamespace();   // without the kernel's answer /proc/self would match the guess
+        }
         try {
-            return Files.readSymbolicLink(Path.of("/proc/self")).toString().equals(Long.toString(tgid()));
+            return Files.readSymbolicLink(Path.of("/proc/self")).toString().equals(Long.toString(kernelPid));
         } catch (IOException | UnsupportedOperationException e) {
             return true;
         }

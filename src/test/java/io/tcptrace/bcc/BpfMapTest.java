@@ -11,7 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** {@link BpfMap} on a real BPF hash map of two entries. */
+/** {@link BpfMap} on a real BPF hash map of two entries (and an array of three). */
 class BpfMapTest {
     @Test
     void insertsOnlyAbsentKeysAndTellsAFullMap() {
@@ -41,11 +41,31 @@ class BpfMapTest {
         }
     }
 
+    /** What a re-attach does to the socket maps: a hash emptied, an array zeroed. */
+    @Test
+    void clearEmptiesAHashAndZeroesAnArray() {
+        try (BpfModule module = twoEntries()) {
+            BpfMap hash = module.map("two");
+            hash.insertNew(key(1), value(10));
+            hash.insertNew(key(2), value(20));
+            assertEquals(2, hash.clear());
+            assertEquals(0, hash.countKeys());
+            assertEquals(BpfMap.Insert.INSERTED, hash.insertNew(key(3), value(30)), "room again");
+            BpfMap array = module.map("three");
+            array.put(1, 7);
+            assertArrayEquals(value(7), array.lookup(new byte[] {1, 0, 0, 0}));
+            assertEquals(0, array.clear(), "an array's elements are zeroed, not counted");
+            for (byte i = 0; i < 3; i++) {
+                assertArrayEquals(value(0), array.lookup(new byte[] {i, 0, 0, 0}));
+            }
+        }
+    }
+
     private static BpfModule twoEntries() {
         KernelTestSupport.requireKernel();
         // bcc compiles against the kernel's headers
         KernelHeaders.prepare(Path.of(System.getProperty("java.io.tmpdir"), "tcptrace-test-cache"));
-        return BpfModule.compile("BPF_HASH(two, u16, u64, 2);\n", "two.bpf.c", List.of());
+        return BpfModule.compile("BPF_HASH(two, u16, u64, 2);\nBPF_ARRAY(three, u64, 3);\n", "two.bpf.c", List.of());
     }
 
     private static byte[] key(int k) {

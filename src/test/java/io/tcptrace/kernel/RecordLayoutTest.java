@@ -49,42 +49,39 @@ class RecordLayoutTest {
     /** struct owner_t is written from Java too (ListenerSeed), so its layout is held the same way. */
     @Test
     void listenerSeedWritesOwnersInTheLayoutTheBpfSourceAsserts() throws Exception {
-        String source = Files.readString(Path.of(System.getProperty("tcptrace.home", "."), "bpf/tcpconnect.bpf.c"));
-        Matcher size = Pattern.compile("_Static_assert\\(sizeof\\(struct owner_t\\) == (\\d+)").matcher(source);
-        assertTrue(size.find(), "the source asserts owner_t's size");
-        assertEquals(Integer.parseInt(size.group(1)), ListenerSeed.OWNER_SIZE);
-        Matcher m = Pattern.compile("_Static_assert\\(__builtin_offsetof\\(struct owner_t, (\\w+)\\) == (\\d+)")
-                .matcher(source);
-        int checked = 0;
-        while (m.find()) {
-            Field f = ListenerSeed.class.getDeclaredField("OWNER_" + m.group(1).toUpperCase(Locale.ROOT));
-            assertEquals(Integer.parseInt(m.group(2)), f.getInt(null), f.getName());
-            checked++;
-        }
-        assertEquals(5, checked, "cgroup_id, pid, tid, uid and comm are asserted");
+        assertEquals(5, checkAgainstSource("owner_t", "OWNER_", ListenerSeed.OWNER_SIZE),
+                "cgroup_id, pid, tid, uid and comm are asserted");
     }
 
     /** struct listener_key_t too: the seed's keys must be the ones the program looks up. */
     @Test
     void listenerSeedWritesKeysInTheLayoutTheBpfSourceAsserts() throws Exception {
-        String source = Files.readString(Path.of(System.getProperty("tcptrace.home", "."), "bpf/tcpconnect.bpf.c"));
-        Matcher size = Pattern.compile("_Static_assert\\(sizeof\\(struct listener_key_t\\) == (\\d+)").matcher(source);
-        assertTrue(size.find(), "the source asserts listener_key_t's size");
-        assertEquals(Integer.parseInt(size.group(1)), ListenerSeed.KEY_SIZE);
-        Matcher m = Pattern.compile("_Static_assert\\(__builtin_offsetof\\(struct listener_key_t, (\\w+)\\) == (\\d+)")
-                .matcher(source);
-        int checked = 0;
-        while (m.find()) {
-            Field f = ListenerSeed.class.getDeclaredField("KEY_" + m.group(1).toUpperCase(Locale.ROOT));
-            assertEquals(Integer.parseInt(m.group(2)), f.getInt(null), f.getName());
-            checked++;
-        }
-        assertEquals(2, checked, "netns and port are asserted");
+        assertEquals(2, checkAgainstSource("listener_key_t", "KEY_", ListenerSeed.KEY_SIZE), "netns and port are asserted");
         byte[] key = ListenerSeed.key(4026531840L, 8080);
         assertEquals(ListenerSeed.KEY_SIZE, key.length);
         assertEquals(0x00, key[0]);   // 4026531840 = 0xF0000000, little endian
         assertEquals((byte) 0xF0, key[3]);
         assertEquals((byte) 0x90, key[4]);   // 8080 = 0x1F90
         assertEquals(0x1F, key[5]);
+    }
+
+    /**
+     * Checks a struct's asserted size and offsets against ListenerSeed's constants named
+     * {@code prefix + MEMBER}; returns how many offsets it checked.
+     */
+    private static int checkAgainstSource(String struct, String prefix, int size) throws Exception {
+        String source = Files.readString(Path.of(System.getProperty("tcptrace.home", "."), "bpf/tcpconnect.bpf.c"));
+        Matcher asserted = Pattern.compile("_Static_assert\\(sizeof\\(struct " + struct + "\\) == (\\d+)").matcher(source);
+        assertTrue(asserted.find(), "the source asserts " + struct + "'s size");
+        assertEquals(Integer.parseInt(asserted.group(1)), size);
+        Matcher m = Pattern.compile("_Static_assert\\(__builtin_offsetof\\(struct " + struct + ", (\\w+)\\) == (\\d+)")
+                .matcher(source);
+        int checked = 0;
+        while (m.find()) {
+            Field f = ListenerSeed.class.getDeclaredField(prefix + m.group(1).toUpperCase(Locale.ROOT));
+            assertEquals(Integer.parseInt(m.group(2)), f.getInt(null), f.getName());
+            checked++;
+        }
+        return checked;
     }
 }

@@ -57,9 +57,10 @@ class TracerLifecycleTest {
     }
 
     /**
-     * A data area of 2 pages holds 68 records of 120 bytes: 2,000 events wrap it about 29 times,
-     * and nearly every wrap leaves a record running past the end (read through a copy, since the
-     * area is mapped once). Every event must arrive, each with its own connect's source port.
+     * A data area of 2 pages holds 64 connection records (120 bytes and the kernel's 8-byte header):
+     * 2,000 events wrap it about 31 times, and every event must arrive, each with its own connect's
+     * source port. These records divide the area exactly; a record running past its end (process
+     * records have other sizes) is read through a copy, which MappedRingBufferTest checks byte by byte.
      */
     @Test
     void recordsThatWrapPastTheEndOfTheRingBufferArriveWhole() throws Exception {
