@@ -47,6 +47,7 @@ public final class TcptraceMain {
         Path routesDir = Path.of(setting("tcptrace.routes-dir", defaults, "routes"));
         SinkSelection sinks = SinkSelection.resolve(routesDir, sinkNames(defaults));
         checkManagementPort(defaults);
+        checkRenamedSettings(defaults);
         Main main = new Main();
         // the pid the kernel's events carry for this process, which differs in a pid namespace of its own
         main.addInitialProperty("tcptrace.self-pid", Long.toString(OwnProcess.tgid()));
@@ -101,6 +102,14 @@ public final class TcptraceMain {
     }
 
     /** Vert.x would only log a stack trace and carry on without metrics and health: say it once, and stop. */
+    /** A setting that was renamed would otherwise be ignored without a word. */
+    private static void checkRenamedSettings(Properties defaults) {
+        if (!setting("splunk.host", defaults, "").isBlank()) {
+            throw new IllegalArgumentException("splunk.host (SPLUNK_HOST) is now tcptrace.host (TCPTRACE_HOST), which "
+                    + "names the host in the events and in Splunk alike: set TCPTRACE_HOST instead");
+        }
+    }
+
     private static void checkManagementPort(Properties defaults) {
         if (!Boolean.parseBoolean(setting("camel.management.enabled", defaults, "false"))) {
             return;

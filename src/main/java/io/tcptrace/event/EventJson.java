@@ -108,11 +108,14 @@ public final class EventJson {
                 case ACCEPT -> { }
             }
             if (e.context() != null) {
-                context(e.context());
+                boundedContext(e.context());
             }
             string(Field.PROBE, e.probe());
             string(Field.VENDOR_PRODUCT_FIELD, EventSchema.VENDOR_PRODUCT);
             number(Field.SCHEMA_VERSION, EventSchema.VERSION);
+            if (e.context() != null) {
+                longContext(e.context());
+            }
             gen.writeEndObject();
             gen.flush();
             whole = true;
@@ -127,19 +130,23 @@ public final class EventJson {
         }
     }
 
-    /** The process context, in the schema's order, each field only when known. */
-    private void context(ProcessContext.Fields c) throws IOException {
-        optional(Field.PROCESS_PATH, c.processPath());
-        optional(Field.PROCESS, c.process());
+    /** The process context's short fields, in the schema's order, each only when known. */
+    private void boundedContext(ProcessContext.Fields c) throws IOException {
         if (c.parentProcessId() > 0) {
             number(Field.PARENT_PROCESS_ID, c.parentProcessId());
         }
         optional(Field.PARENT_PROCESS_NAME, c.parentProcessName());
         optional(Field.USER, c.user());
-        optional(Field.CGROUP, c.cgroup());
         optional(Field.SERVICE, c.service());
         optional(Field.CONTAINER_ID, c.containerId());
         optional(Field.POD_UID, c.podUid());
+    }
+
+    /** Its long fields, at the end of the event: the executable's path, the cgroup path, the command line. */
+    private void longContext(ProcessContext.Fields c) throws IOException {
+        optional(Field.PROCESS_PATH, c.processPath());
+        optional(Field.CGROUP, c.cgroup());
+        optional(Field.PROCESS, c.process());
     }
 
     private void optional(Field f, String value) throws IOException {

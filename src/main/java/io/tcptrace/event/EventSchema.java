@@ -10,8 +10,9 @@ import java.util.Set;
  * event types that carry it. The JSON writer, the README's schema table, the Splunk app's
  * validation and the tests all read this list, so it cannot drift from what is written.
  *
- * <p>Names follow Splunk's Common Information Model: {@code Network_Traffic} for the connection,
- * {@code Endpoint.Processes} for the process context.
+ * <p>Names follow Splunk's Common Information Model: {@code Network_Traffic} for the connection; the
+ * process context uses the names CIM gives process fields elsewhere, though the Splunk app maps
+ * only Network_Traffic.
  */
 public final class EventSchema {
     /** Bumped on any incompatible change to the JSON form; carried in Kafka headers and HEC fields. */
@@ -31,7 +32,11 @@ public final class EventSchema {
 
     public enum Kind { STRING, INTEGER, NUMBER }
 
-    /** Fields in the order they are written. Context fields are written only when known. */
+    /**
+     * Fields in the order they are written. Context fields are written only when known. The
+     * unbounded ones come last, the command line the very last: Splunk extracts JSON fields from
+     * an event's first bytes only, so a long event loses at most those.
+     */
     public enum Field {
         TIME("time", Kind.STRING, all(), "when it happened (connect: connect() began; accept: established; close: closed), ISO-8601 UTC, microseconds"),
         EVENT_TYPE("event_type", Kind.STRING, all(), "`connect`, `accept` or `close`"),
@@ -56,18 +61,18 @@ public final class EventSchema {
         BYTES_IN("bytes_in", Kind.INTEGER, EnumSet.of(Type.CLOSE), "bytes received by this side"),
         BYTES_OUT("bytes_out", Kind.INTEGER, EnumSet.of(Type.CLOSE), "bytes sent by this side and acknowledged by the peer"),
         BYTES("bytes", Kind.INTEGER, EnumSet.of(Type.CLOSE), "bytes_in + bytes_out"),
-        PROCESS_PATH("process_path", Kind.STRING, all(), "executable's full path (when known)"),
-        PROCESS("process", Kind.STRING, all(), "command line (when known and tcptrace.cmdline=true)"),
         PARENT_PROCESS_ID("parent_process_id", Kind.INTEGER, all(), "parent process id (when known)"),
         PARENT_PROCESS_NAME("parent_process_name", Kind.STRING, all(), "parent's name (when known)"),
         USER("user", Kind.STRING, all(), "user name of user_id (when known)"),
-        CGROUP("cgroup", Kind.STRING, all(), "cgroup v2 path (when known)"),
         SERVICE("service", Kind.STRING, all(), "systemd unit, from the cgroup path (when it shows one)"),
         CONTAINER_ID("container_id", Kind.STRING, all(), "container id, from the cgroup path (when it shows one)"),
         POD_UID("pod_uid", Kind.STRING, all(), "Kubernetes pod uid, from the cgroup path (when it shows one)"),
         PROBE("probe", Kind.STRING, all(), "`tracepoint` or `kprobe`"),
         VENDOR_PRODUCT_FIELD("vendor_product", Kind.STRING, all(), "`tcptrace`"),
-        SCHEMA_VERSION("schema_version", Kind.INTEGER, all(), "`2`");
+        SCHEMA_VERSION("schema_version", Kind.INTEGER, all(), "`2`"),
+        PROCESS_PATH("process_path", Kind.STRING, all(), "executable's full path (when known)"),
+        CGROUP("cgroup", Kind.STRING, all(), "cgroup v2 path (when known)"),
+        PROCESS("process", Kind.STRING, all(), "command line (when known and tcptrace.cmdline=true)");
 
         private final String json;
         private final Kind kind;

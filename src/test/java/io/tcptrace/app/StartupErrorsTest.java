@@ -63,6 +63,14 @@ class StartupErrorsTest {
         assertTrue(line.endsWith("set TCPTRACE_FILE to a writable path"), line);
     }
 
+    /** splunk.host was replaced by tcptrace.host: a value left in it must not be dropped without a word. */
+    @Test
+    void theRenamedSplunkHostSettingIsNamedWithItsReplacement() {
+        String line = startFails(Map.of("tcptrace.sinks", "console", "splunk.host", "web-1"));
+        assertEquals("tcptrace: splunk.host (SPLUNK_HOST) is now tcptrace.host (TCPTRACE_HOST), which names the host in"
+                + " the events and in Splunk alike: set TCPTRACE_HOST instead", line);
+    }
+
     @Test
     void unknownProbeMode() {
         String line = startFails(Map.of("tcptrace.sinks", "console", "tcptrace.probe", "kprob"));

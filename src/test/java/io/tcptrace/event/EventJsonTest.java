@@ -47,6 +47,24 @@ class EventJsonTest {
         check(first, writer.write(first));
     }
 
+    /**
+     * Fields come in the schema's order, the long ones last and the command line the very last:
+     * Splunk extracts JSON fields only from an event's first bytes.
+     */
+    @Test
+    void fieldsAreWrittenInTheSchemasOrderWithTheCommandLineLast() throws Exception {
+        ProcessContext.Fields full = new ProcessContext.Fields("/usr/bin/curl", "curl " + "x".repeat(20_000), 7, "bash",
+                "root", "/system.slice/docker-" + "a".repeat(64) + ".scope", "docker.service", "a".repeat(64),
+                "0b8f7f4e-1a2b-4c3d-8e9f-0a1b2c3d4e5f");
+        JsonNode n = JSON.readTree(EventJson.perThread().write(event("10.0.0.1", "curl", full)));
+        java.util.List<String> written = new java.util.ArrayList<>();
+        n.fieldNames().forEachRemaining(written::add);
+        java.util.List<String> schemaOrder = EventSchema.fieldNames().stream().filter(written::contains).toList();
+        assertEquals(schemaOrder, written);
+        assertEquals(java.util.List.of("process_path", "cgroup", "process"), written.subList(written.size() - 3,
+                written.size()));
+    }
+
     private static ConnectionEvent event(String destIp, String comm, ProcessContext.Fields context) {
         return new ConnectionEvent(Type.CONNECT, 1_764_000_000_123_456L, false, 4, "127.0.0.1", 40000, destIp, 443,
                 100, 101, comm, 0, 1, 4026531840L, "host-1", Outcome.ESTABLISHED, 250, -1, 0, 0, "tracepoint", context);
