@@ -2,7 +2,8 @@
 # Installs what tcptrace needs on Debian 12 / Ubuntu, as root. Idempotent: a second run changes nothing.
 #   JDK 17+, Maven (to fetch the project's own Maven 3.9.12 by its coordinates), libbcc (libbpfcc),
 #   kernel headers (the running kernel's, else the distribution's generic ones), bpftool (tests), and a mounted tracefs.
-#   --kernels adds qemu and a static busybox (./tcptrace test-kernels); --bench the benchmark's peers.
+#   --kernels adds qemu and a static busybox (./tcptrace test-kernels); --bench the benchmark's peers;
+#   --tests node and Splunk's dashboard schema package (./tcptrace test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -86,6 +87,30 @@ if [ "${1:-}" = "--kernels" ]; then
     apt-get install -y -qq --no-install-recommends "${vm_missing[@]}" >/dev/null 2>&1 \
       || { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${vm_missing[@]}" >/dev/null; } \
       || { echo "tcptrace: cannot install ${vm_missing[*]} (needed by test-kernels): check apt sources" >&2; exit 1; }
+  fi
+fi
+
+# The tests (./tcptrace test) also validate the Splunk app's Dashboard Studio view against the schema
+# Splunk publishes on npm (@splunk/dashboard-definition), with ajv, under node: fetched by the npm
+# client into .tools/dashboard-definition, pinned.
+if [ "${1:-}" = "--tests" ]; then
+  node_missing=()
+  command -v node >/dev/null || node_missing+=(nodejs)
+  command -v npm >/dev/null || node_missing+=(npm)
+  if [ ${#node_missing[@]} -gt 0 ]; then
+    say "installing for the tests: ${node_missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq --no-install-recommends "${node_missing[@]}" >/dev/null 2>&1 \
+      || { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${node_missing[@]}" >/dev/null; } \
+      || { echo "tcptrace: cannot install ${node_missing[*]} (the Splunk app's dashboard test needs node): check apt sources" >&2; exit 1; }
+  fi
+  validator=.tools/dashboard-definition
+  if [ ! -f "$validator/node_modules/@splunk/dashboard-definition/package.json" ] || [ ! -f "$validator/node_modules/ajv/package.json" ]; then
+    say "fetching @splunk/dashboard-definition@29.6.0 and ajv@8.20.0 with npm into $validator"
+    mkdir -p "$validator"
+    npm install --prefix "$validator" --no-audit --no-fund --ignore-scripts --loglevel=error --no-save \
+      @splunk/dashboard-definition@29.6.0 ajv@8.20.0 >/dev/null \
+      || { echo "tcptrace: npm could not fetch @splunk/dashboard-definition (the Splunk app's dashboard test needs it): check npm's registry access" >&2; exit 1; }
   fi
 fi
 

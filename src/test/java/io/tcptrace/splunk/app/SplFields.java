@@ -18,9 +18,9 @@ public final class SplFields {
     static final Set<String> SPL = Set.of(
             // commands
             "search", "stats", "timechart", "chart", "eval", "where", "table", "sort", "head", "top", "rare",
-            "fields", "rename", "dedup", "bin",
+            "fields", "rename", "dedup", "bin", "fillnull",
             // keywords and options
-            "by", "as", "and", "or", "not", "in", "limit", "span", "useother", "usenull",
+            "by", "as", "and", "or", "not", "in", "limit", "span", "useother", "usenull", "value",
             // functions
             "count", "dc", "sum", "avg", "min", "max", "perc50", "perc95", "perc99", "values", "latest", "earliest",
             "if", "coalesce", "isnotnull", "isnull", "nullif", "round", "replace", "case", "tostring", "tonumber");

@@ -192,9 +192,20 @@ class SplunkAppTest {
                     s -> assertTrue(sources.contains(s.getValue().asText()), v.getKey() + " points at undefined " + s));
         });
         d.path("dataSources").fields().forEachRemaining(s -> {
-            assertEquals("ds.search", s.getValue().path("type").asText(), s.getKey());
+            String type = s.getValue().path("type").asText();
+            assertTrue(type.equals("ds.search") || type.equals("ds.chain"), s.getKey() + ": " + type);
             assertFalse(s.getValue().path("options").path("query").asText().isBlank(), s.getKey());
+            if (type.equals("ds.chain")) {
+                // one level: a chain extends a search (Studio allows one more level; the app needs none)
+                String base = s.getValue().path("options").path("extend").asText();
+                assertEquals("ds.search", d.path("dataSources").path(base).path("type").asText(), s.getKey() + " extends " + base);
+                assertTrue(s.getValue().path("options").path("query").asText().startsWith("|"), s.getKey());
+                assertTrue(s.getValue().path("options").path("queryParameters").isMissingNode(),
+                        "time comes from the base search: " + s.getKey());
+            }
         });
+        long searches = d.path("dataSources").findValues("type").stream().filter(t -> t.asText().equals("ds.search")).count();
+        assertTrue(searches <= 7, "the panels share base searches: " + searches + " searches");
         Set<String> laidOut = new TreeSet<>();
         d.path("layout").path("structure").forEach(i -> laidOut.add(i.path("item").asText()));
         assertEquals(visualizations, laidOut, "every visualization laid out, nothing else");
@@ -210,7 +221,7 @@ class SplunkAppTest {
         assertEquals(new TreeSet<>(studioQueries().values()), new TreeSet<>(simpleXmlQueries()),
                 "both dashboards have the same panels");
         String text = studioQueries().values().toString();
-        for (String panel : List.of("timechart count by type_action", "action=\"blocked\"", "by direction",
+        for (String panel : List.of("timechart span=5m sum(events) by type_action", "action=\"blocked\"", "by direction",
                 "by process_exec", "by service", "by container_id", "sort - duration", "sort - bytes",
                 "perc50(latency_ms)", "perc99(latency_ms)", "sum(lost)", "sum(dead_lettered)")) {
             assertTrue(text.contains(panel), "a panel with " + panel);
@@ -346,10 +357,21 @@ class SplunkAppTest {
         return st.iterator().next();
     }
 
+    /** Each visualization's search as Splunk runs it: a chain's base search, then the chain. */
     private Map<String, String> studioQueries() throws Exception {
+        JsonNode d = studioDefinition();
+        JsonNode sources = d.path("dataSources");
         Map<String, String> q = new TreeMap<>();
-        studioDefinition().path("dataSources").fields()
-                .forEachRemaining(s -> q.put(s.getKey(), s.getValue().path("options").path("query").asText()));
+        d.path("visualizations").fields().forEachRemaining(v -> {
+            String id = v.getValue().path("dataSources").path("primary").asText();
+            JsonNode s = sources.path(id);
+            String query = s.path("options").path("query").asText();
+            if (s.path("type").asText().equals("ds.chain")) {
+                query = sources.path(s.path("options").path("extend").asText()).path("options").path("query").asText()
+                        + " " + query;
+            }
+            q.put(v.getKey(), query);
+        });
         return q;
     }
 
@@ -360,13 +382,30 @@ class SplunkAppTest {
         return JSON.readTree(def.item(0).getTextContent());
     }
 
+    /** Each panel's search as Splunk runs it: a post-process search after its base search. */
     private List<String> simpleXmlQueries() throws Exception {
-        NodeList nodes = xml(VIEWS.resolve("tcptrace_overview_classic.xml")).getElementsByTagName("query");
+        NodeList searches = xml(VIEWS.resolve("tcptrace_overview_classic.xml")).getElementsByTagName("search");
+        Map<String, String> bases = new HashMap<>();
+        List<Element> panels = new ArrayList<>();
+        for (int i = 0; i < searches.getLength(); i++) {
+            Element s = (Element) searches.item(i);
+            if (!s.getAttribute("id").isEmpty()) {
+                bases.put(s.getAttribute("id"), query(s));
+            } else {
+                panels.add(s);
+            }
+        }
         List<String> q = new ArrayList<>();
-        for (int i = 0; i < nodes.getLength(); i++) {
-            q.add(((Element) nodes.item(i)).getTextContent().strip());
+        for (Element s : panels) {
+            String base = s.getAttribute("base");
+            assertTrue(base.isEmpty() || bases.containsKey(base), "post-process of undefined search " + base);
+            q.add(base.isEmpty() ? query(s) : bases.get(base) + " " + query(s));
         }
         return q;
+    }
+
+    private static String query(Element search) {
+        return ((Element) search.getElementsByTagName("query").item(0)).getTextContent().strip();
     }
 
     private static Set<String> names(JsonNode object) {
