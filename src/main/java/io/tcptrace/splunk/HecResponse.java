@@ -5,9 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * A HEC reply: HTTP status plus the JSON body {@code {"text":..,"code":..}}, which may carry
- * {@code invalid-event-number} (events before it were indexed) or {@code ackId}.
+ * {@code invalid-event-number} (events before it were indexed) or {@code ackId}. {@code code} is
+ * -1 when the body is not HEC's JSON; {@code text} then holds the start of what came instead.
  */
 record HecResponse(int status, int code, String text, int invalidEventNumber, long ackId) {
+    private static final int SHOWN = 60;
     static final int CODE_SUCCESS = 0;
     static final int CODE_INVALID_DATA_FORMAT = 6;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -22,14 +24,16 @@ record HecResponse(int status, int code, String text, int invalidEventNumber, lo
         long ackId = -1;
         try {
             JsonNode n = body == null || body.isBlank() ? null : JSON.readTree(body);
-            if (n != null && n.isObject()) {
-                code = n.path("code").asInt(-1);
+            if (n != null && n.isObject() && n.path("code").isInt()) {
+                code = n.path("code").asInt();
                 text = n.path("text").asText("");
                 invalid = n.path("invalid-event-number").asInt(-1);
                 ackId = n.path("ackId").asLong(-1);
+            } else {
+                text = shown(body);
             }
         } catch (Exception e) {
-            text = "unparseable reply";
+            text = shown(body);
         }
         return new HecResponse(status, code, text, invalid, ackId);
     }
@@ -50,8 +54,13 @@ record HecResponse(int status, int code, String text, int invalidEventNumber, lo
      * queues full") may pass later; 400/401/403 and any other 4xx will not pass by sending again.
      */
     Verdict verdict() {
-        if (status == 200 && (code == CODE_SUCCESS || code == -1)) {
+        if (status == 200 && code == CODE_SUCCESS) {
             return Verdict.SUCCESS;
+        }
+        if (status >= 200 && status < 300) {
+            // Not HEC saying it indexed them: a proxy's or a portal's page, or another service on
+            // the port. Sent again later, never counted delivered.
+            return Verdict.RETRY;
         }
         if (status == 413) {
             return Verdict.TOO_LARGE;
@@ -63,6 +72,19 @@ record HecResponse(int status, int code, String text, int invalidEventNumber, lo
     }
 
     String describe() {
+        if (code < 0 && status >= 200 && status < 300) {
+            return "HTTP " + status + " without HEC's answer (something other than HEC answered, a proxy or a portal?"
+                    + (text.isEmpty() ? " an empty body" : " it began \"" + text + "\"") + "): check SPLUNK_HEC_URL";
+        }
         return "HTTP " + status + (code >= 0 ? ", HEC code " + code : "") + (text.isEmpty() ? "" : " \"" + text + "\"");
+    }
+
+    /** The start of a body that is not HEC's, on one line, for a log. */
+    private static String shown(String body) {
+        if (body == null) {
+            return "";
+        }
+        String line = body.replaceAll("[\\p{Cntrl}\\s]+", " ").strip();
+        return line.length() <= SHOWN ? line : line.substring(0, SHOWN) + "...";
     }
 }

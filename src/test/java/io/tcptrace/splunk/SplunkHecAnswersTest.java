@@ -13,7 +13,10 @@ import java.util.Properties;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
-/** HEC answers handled as Splunk means them: 503 "unhealthy" storms wait and retry; an unexpected 4xx is not retried. */
+/**
+ * HEC answers handled as Splunk means them: 503 "unhealthy" storms wait and retry; a 200 that is
+ * not HEC's answer is retried, never delivered; an unexpected 4xx is not retried.
+ */
 class SplunkHecAnswersTest extends SplunkSinkTestSupport {
 
     @Override
@@ -50,6 +53,29 @@ class SplunkHecAnswersTest extends SplunkSinkTestSupport {
         assertEquals(4, delivery().getRetries());
         assertEquals(0, delivery().getDeadLettered());
         assertEquals(0, delivery().getLostTotal());
+    }
+
+    /**
+     * A proxy or captive portal answering 200 with its own page: HEC said nothing, so nothing is
+     * counted delivered; the events are sent again, with a WARN naming what answered, and reach
+     * HEC exactly once when it is HEC that answers.
+     */
+    @Test
+    void aProxysPageWith200IsNotDeliveryAndIsSentAgain() throws Exception {
+        hec().respondRawFor(200, "text/html; charset=UTF-8",
+                "<html><head><title>Sign in to the guest network</title></head><body>...</body></html>", 3);
+        try (LogCapture log = new LogCapture()) {
+            connects(40);
+            await("the portal's answers taken as failures", () -> delivery().getRetries() >= 3);
+            await("every event indexed once HEC answers", () -> indexed().size() >= 40);
+            assertTrue(log.lines().stream().anyMatch(l -> l.startsWith("WARN") && l.contains("without HEC's answer")
+                    && l.contains("<html><head><title>Sign in")), log.lines().toString());
+        }
+        assertEquals(3, eventPosts().stream().filter(r -> r.status() == 200 && r.hecCode() == -1).count());
+        assertEquals(40, indexed().size());
+        assertEquals(40, new HashSet<>(keys(indexed())).size(), "exactly once");
+        assertEquals(40, delivery().getDelivered(), "delivered counts what HEC indexed, not what the portal took");
+        assertEquals(0, delivery().getDeadLettered());
     }
 
     @Test

@@ -67,12 +67,21 @@ public final class StrictHecServer implements AutoCloseable {
         final int status;
         final int code;
         final String text;
+        /** Not HEC's JSON: a body and its content type sent as they are (a proxy's page); else null. */
+        final String raw;
+        final String rawType;
         int remaining;
 
         Forced(int status, int code, String text, int remaining) {
+            this(status, code, text, null, null, remaining);
+        }
+
+        Forced(int status, int code, String text, String raw, String rawType, int remaining) {
             this.status = status;
             this.code = code;
             this.text = text;
+            this.raw = raw;
+            this.rawType = rawType;
             this.remaining = remaining;
         }
     }
@@ -81,6 +90,8 @@ public final class StrictHecServer implements AutoCloseable {
     private static final class Answer {
         int status;
         ObjectNode body;
+        String raw;       // sent instead of body when set, with rawType
+        String rawType;
         Auth auth = Auth.NOT_CHECKED;
         boolean gzip;
         int bodyBytes;
@@ -310,6 +321,16 @@ public final class StrictHecServer implements AutoCloseable {
     }
 
     /**
+     * The next {@code requests} event requests get this body, not HEC's JSON, with this status and
+     * content type, and index nothing: what a captive portal or a mis-routed load balancer answers.
+     */
+    public void respondRawFor(int status, String contentType, String body, int requests) {
+        synchronized (data) {
+            forced.addLast(new Forced(status, -1, null, body, contentType, requests));
+        }
+    }
+
+    /**
      * Hands every indexed envelope to the listener as it is indexed, instead of keeping it (for
      * benchmarks: hundreds of thousands of events). Null keeps them again.
      */
@@ -468,8 +489,10 @@ public final class StrictHecServer implements AutoCloseable {
         // Recorded before the answer leaves, so a client that has its answer always finds its request here.
         record(exchange, answer);
         try {
-            byte[] bytes = HecStatus.bytes(answer.body);
-            exchange.getResponseHeaders().set("Content-Type", "application/json; charset=UTF-8");
+            byte[] bytes = answer.raw != null ? answer.raw.getBytes(java.nio.charset.StandardCharsets.UTF_8)
+                    : HecStatus.bytes(answer.body);
+            exchange.getResponseHeaders().set("Content-Type", answer.raw != null ? answer.rawType
+                    : "application/json; charset=UTF-8");
             exchange.sendResponseHeaders(answer.status, bytes.length);
             exchange.getResponseBody().write(bytes);
         } catch (IOException e) {
@@ -518,7 +541,13 @@ public final class StrictHecServer implements AutoCloseable {
         Forced canned = takeForced();
         if (canned != null) {
             answer.status = canned.status;
-            answer.body = HecStatus.body(canned.text, canned.code);
+            if (canned.raw != null) {
+                answer.body = null;
+                answer.raw = canned.raw;
+                answer.rawType = canned.rawType;
+            } else {
+                answer.body = HecStatus.body(canned.text, canned.code);
+            }
             return;
         }
         if (!authorized(exchange, answer)) {
