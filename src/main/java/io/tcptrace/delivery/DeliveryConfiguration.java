@@ -54,7 +54,7 @@ public class DeliveryConfiguration {
     }
 
     public void setMaxSpoolBytes(long maxSpoolBytes) {
-        this.maxSpoolBytes = maxSpoolBytes;
+        this.maxSpoolBytes = (long) inRange("maxSpoolBytes", maxSpoolBytes, 1024L, Long.MAX_VALUE, "spool-max-bytes");
     }
 
     public int getQueueCapacity() {
@@ -62,7 +62,7 @@ public class DeliveryConfiguration {
     }
 
     public void setQueueCapacity(int queueCapacity) {
-        this.queueCapacity = queueCapacity;
+        this.queueCapacity = (int) inRange("queueCapacity", queueCapacity, 1L, 10_000_000L, "queue-capacity");
     }
 
     public int getMaxBatchEvents() {
@@ -70,7 +70,7 @@ public class DeliveryConfiguration {
     }
 
     public void setMaxBatchEvents(int maxBatchEvents) {
-        this.maxBatchEvents = maxBatchEvents;
+        this.maxBatchEvents = (int) inRange("maxBatchEvents", maxBatchEvents, 1L, 100_000L, "batch-events");
     }
 
     public long getMaxBatchBytes() {
@@ -78,7 +78,7 @@ public class DeliveryConfiguration {
     }
 
     public void setMaxBatchBytes(long maxBatchBytes) {
-        this.maxBatchBytes = maxBatchBytes;
+        this.maxBatchBytes = (long) inRange("maxBatchBytes", maxBatchBytes, 1024L, 1L << 30, "batch-bytes");
     }
 
     public long getLingerMillis() {
@@ -86,7 +86,7 @@ public class DeliveryConfiguration {
     }
 
     public void setLingerMillis(long lingerMillis) {
-        this.lingerMillis = lingerMillis;
+        this.lingerMillis = (long) inRange("lingerMillis", lingerMillis, 0L, 60_000L, "linger-ms");
     }
 
     public long getShutdownTimeoutMillis() {
@@ -94,7 +94,7 @@ public class DeliveryConfiguration {
     }
 
     public void setShutdownTimeoutMillis(long shutdownTimeoutMillis) {
-        this.shutdownTimeoutMillis = shutdownTimeoutMillis;
+        this.shutdownTimeoutMillis = (long) inRange("shutdownTimeoutMillis", shutdownTimeoutMillis, 0L, 600_000L, "shutdown-timeout-ms");
     }
 
     public long getRetryBaseMillis() {
@@ -102,7 +102,7 @@ public class DeliveryConfiguration {
     }
 
     public void setRetryBaseMillis(long retryBaseMillis) {
-        this.retryBaseMillis = retryBaseMillis;
+        this.retryBaseMillis = (long) inRange("retryBaseMillis", retryBaseMillis, 1L, 600_000L, "retry-base-ms");
     }
 
     public long getRetryMaxMillis() {
@@ -110,6 +110,20 @@ public class DeliveryConfiguration {
     }
 
     public void setRetryMaxMillis(long retryMaxMillis) {
-        this.retryMaxMillis = retryMaxMillis;
+        this.retryMaxMillis = (long) inRange("retryMaxMillis", retryMaxMillis, 1L, 3_600_000L, "retry-max-ms");
+    }
+
+    /**
+     * The value when it is within [min, max]; else one line naming the option, the value as given,
+     * the range and the settings that set it (the sinks' routes map splunk.X and kafka.X to it).
+     */
+    static long inRange(String option, long value, long min, long max, String property) {
+        if (value < min || value > max) {
+            String env = property.toUpperCase(java.util.Locale.ROOT).replace('-', '_');
+            throw new IllegalArgumentException(option + "=" + value + " is out of range " + min + " to "
+                    + (max == Long.MAX_VALUE ? "any" : max) + ": set splunk." + property + " or kafka." + property
+                    + " (SPLUNK_" + env + ", KAFKA_" + env + ") within it");
+        }
+        return value;
     }
 }

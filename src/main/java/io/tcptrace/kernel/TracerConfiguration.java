@@ -228,7 +228,7 @@ public class TracerConfiguration implements Cloneable {
     }
 
     public void setExcludePids(String csv) {
-        this.excludePids = numbers(csv, Long::parseLong, "excludePids");
+        this.excludePids = within(numbers(csv, Long::parseLong, "excludePids"), "excludePids", 1, PID_MAX, csv);
     }
 
     public Set<Long> getOnlyPids() {
@@ -236,7 +236,7 @@ public class TracerConfiguration implements Cloneable {
     }
 
     public void setOnlyPids(String csv) {
-        this.onlyPids = numbers(csv, Long::parseLong, "onlyPids");
+        this.onlyPids = within(numbers(csv, Long::parseLong, "onlyPids"), "onlyPids", 1, PID_MAX, csv);
     }
 
     public Set<Long> getUids() {
@@ -244,7 +244,8 @@ public class TracerConfiguration implements Cloneable {
     }
 
     public void setUids(String csv) {
-        this.uids = numbers(csv, Long::parseLong, "uids");
+        // (uid_t) -1 is no user: the kernel never reports it
+        this.uids = within(numbers(csv, Long::parseLong, "uids"), "uids", 0, 4_294_967_294L, csv);
     }
 
     public Set<Integer> getDestPorts() {
@@ -383,6 +384,20 @@ public class TracerConfiguration implements Cloneable {
     public ProcessSettings processSettings() {
         return ProcessSettings.defaults().withCmdline(cmdline, cmdlineMaxBytes).withProcessCacheMax(processCacheMax)
                 .withBudgetMillis(processLookupBudget);
+    }
+
+    /** Linux's PID_MAX_LIMIT: no pid is above it. */
+    private static final long PID_MAX = 4_194_304;
+
+    /** The ids when each is within [min, max]; else one line naming the option, the list as given and the range. */
+    private static Set<Long> within(Set<Long> ids, String option, long min, long max, String csv) {
+        for (long id : ids) {
+            if (id < min || id > max) {
+                throw new IllegalArgumentException(option + "=" + csv + ": " + id + " is out of range " + min + " to "
+                        + max);
+            }
+        }
+        return ids;
     }
 
     private static <T> Set<T> numbers(String csv, Function<String, T> parse, String option) {

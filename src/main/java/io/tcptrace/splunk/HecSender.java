@@ -275,16 +275,25 @@ public class HecSender implements BatchSender {
     }
 
     public void setAckTimeoutMillis(long ackTimeoutMillis) {
-        this.ackTimeoutMillis = ackTimeoutMillis;
+        this.ackTimeoutMillis = positive("splunk.ack-timeout-ms (SPLUNK_ACK_TIMEOUT_MS)", ackTimeoutMillis);
     }
 
     public void setAckPollMillis(long ackPollMillis) {
-        this.ackPollMillis = ackPollMillis;
+        this.ackPollMillis = positive("ackPollMillis", ackPollMillis);
     }
 
     /** How long to wait for HEC's answer to a batch; doubled after each timeout, up to ten times this. */
     public void setResponseTimeoutMillis(long responseTimeoutMillis) {
-        this.responseTimeoutMillis = responseTimeoutMillis;
+        this.responseTimeoutMillis = positive("splunk.response-timeout-ms (SPLUNK_RESPONSE_TIMEOUT_MS)",
+                responseTimeoutMillis);
+    }
+
+    /** A wait of 1 ms to a day; anything else is one line naming the setting, the value and the range. */
+    private static long positive(String setting, long millis) {
+        if (millis < 1 || millis > 86_400_000L) {
+            throw new IllegalArgumentException(setting + "=" + millis + " is out of range 1 to 86400000 (milliseconds)");
+        }
+        return millis;
     }
 
     @Override

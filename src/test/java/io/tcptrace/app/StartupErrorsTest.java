@@ -63,6 +63,23 @@ class StartupErrorsTest {
         assertTrue(line.endsWith("set TCPTRACE_FILE to a writable path"), line);
     }
 
+    /** Settings that were accepted and could not work: each refused at start with one line naming it and its range. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+        "splunk.batch-events|0|maxBatchEvents=0 is out of range 1 to 100000: set splunk.batch-events or kafka.batch-events (SPLUNK_BATCH_EVENTS, KAFKA_BATCH_EVENTS) within it",
+        "splunk.batch-events|-1|maxBatchEvents=-1 is out of range 1 to 100000",
+        "splunk.batch-bytes|0|maxBatchBytes=0 is out of range 1024 to 1073741824",
+        "splunk.linger-ms|-5|lingerMillis=-5 is out of range 0 to 60000",
+        "splunk.response-timeout-ms|-1|splunk.response-timeout-ms (SPLUNK_RESPONSE_TIMEOUT_MS)=-1 is out of range 1 to 86400000 (milliseconds)",
+        "tcptrace.uids|-5|uids=-5: -5 is out of range 0 to 4294967294",
+        "tcptrace.exclude-pids|0|excludePids=0: 0 is out of range 1 to 4194304"})
+    void aSettingOutOfItsRangeIsNamedWithTheRange(String setting, String value, String message) {
+        String line = startFails(Map.of("tcptrace.sinks", "splunk", "splunk.hec-url", "http://127.0.0.1:9",
+                "splunk.hec-token", "00000000-0000-0000-0000-000000000000", "splunk.spool-dir",
+                tmp.resolve("spool").toString(), setting, value));
+        assertTrue(line.startsWith("tcptrace: ") && line.contains(message), line);
+    }
+
     /** splunk.host was replaced by tcptrace.host: a value left in it must not be dropped without a word. */
     @Test
     void theRenamedSplunkHostSettingIsNamedWithItsReplacement() {
