@@ -48,6 +48,7 @@ public final class TcptraceMain {
         SinkSelection sinks = SinkSelection.resolve(routesDir, sinkNames(defaults));
         checkManagementPort(defaults);
         checkRenamedSettings(defaults);
+        checkNumbers(defaults);
         Main main = new Main();
         // the pid the kernel's events carry for this process, which differs in a pid namespace of its own
         main.addInitialProperty("tcptrace.self-pid", Long.toString(OwnProcess.tgid()));
@@ -101,7 +102,24 @@ public final class TcptraceMain {
                 && Long.parseLong(setting("tcptrace.stats-interval-ms", defaults, "0").trim()) > 0;
     }
 
-    /** Vert.x would only log a stack trace and carry on without metrics and health: say it once, and stop. */
+    /**
+     * A setting whose default is a whole number must be one: Camel turns a word such as "abc"
+     * into 0 for an int option, which then failed with a message about 0, not about what was given.
+     */
+    private static void checkNumbers(Properties defaults) {
+        for (String key : new java.util.TreeSet<>(defaults.stringPropertyNames())) {
+            if (!defaults.getProperty(key).trim().matches("-?\\d+")) {
+                continue;
+            }
+            String value = setting(key, defaults, "").trim();
+            if (!value.matches("-?\\d+")) {
+                throw new IllegalArgumentException(key + " (" + key.toUpperCase(Locale.ROOT).replace('.', '_')
+                        .replace('-', '_') + ")=" + value + " is not a whole number: the default is "
+                        + defaults.getProperty(key).trim());
+            }
+        }
+    }
+
     /** A setting that was renamed would otherwise be ignored without a word. */
     private static void checkRenamedSettings(Properties defaults) {
         if (!setting("splunk.host", defaults, "").isBlank()) {
@@ -110,6 +128,7 @@ public final class TcptraceMain {
         }
     }
 
+    /** Vert.x would only log a stack trace and carry on without metrics and health: say it once, and stop. */
     private static void checkManagementPort(Properties defaults) {
         if (!Boolean.parseBoolean(setting("camel.management.enabled", defaults, "false"))) {
             return;

@@ -48,6 +48,7 @@ public class KafkaSender implements BatchSender, KafkaClientFactory {
     private String brokers;
     private String topic;
     private String key;
+    private String hostName;
     private volatile Producer<?, ?> producer;
     private CamelContext camelContext;
     private ProducerTemplate template;
@@ -58,7 +59,7 @@ public class KafkaSender implements BatchSender, KafkaClientFactory {
             throw new IllegalStateException("the kafka sink needs broker addresses: set KAFKA_BROKERS, e.g. kafka1:9092,kafka2:9092");
         }
         if (key == null || key.isBlank()) {
-            key = HostName.kernel();
+            key = hostName == null || hostName.isBlank() ? HostName.kernel() : hostName;
         }
     }
 
@@ -192,5 +193,10 @@ public class KafkaSender implements BatchSender, KafkaClientFactory {
     /** Record key of every event; empty means this host's name. */
     public void setKey(String key) {
         this.key = key;
+    }
+
+    /** This host's name as the events carry it (tcptrace.host); empty: the kernel's. */
+    public void setHostName(String hostName) {
+        this.hostName = hostName;
     }
 }

@@ -62,6 +62,22 @@ class CimNetworkTrafficTest {
         }
     }
 
+    /** app: the executable's path, else the comm; none for an accept whose listener has no known owner (never "unknown"). */
+    @Test
+    void appIsTheProgramAndAbsentWhereNoneIsKnown() throws Exception {
+        Map<String, String> props = SplunkConf.read(SplunkAppTest.APP.resolve("default/props.conf")).stanza("linux:ebpf:tcp");
+        Map<String, Object> accept = new LinkedHashMap<>(Map.of("event_type", "accept", "process_id", 0,
+                "process_name", "", "ip_version", 6, "host", "h"));
+        Map<String, Object> f = SearchTimeFields.apply(props, accept);
+        assertFalse(f.containsKey("app"), f.toString());
+        assertEquals("ipv6", f.get("protocol_version"));
+        accept.put("process_name", "nginx");
+        assertEquals("nginx", SearchTimeFields.apply(props, accept).get("app"));
+        accept.put("process_path", "/usr/sbin/nginx");
+        assertEquals("/usr/sbin/nginx", SearchTimeFields.apply(props, accept).get("app"));
+        assertEquals("nginx", SearchTimeFields.apply(props, accept).get("process_exec"));
+    }
+
     private static void check(List<CimField> cim, Map<String, Object> f) {
         String where = f.toString();
         for (CimField c : cim) {
