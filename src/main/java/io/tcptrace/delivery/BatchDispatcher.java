@@ -36,6 +36,9 @@ final class BatchDispatcher {
     private volatile int slowEvents;
     private boolean timeoutWarned;
     private long lastRejectLog;
+    private long lastMisconfiguredLog;
+    /** The destination's refusal of this sink's configuration, until it accepts again; null when none. */
+    private volatile String misconfigured;
     private long rejectedSinceLog;
 
     BatchDispatcher(String name, BatchSender sender, Spool deadLetter, DeliveryStats stats, int maxEvents,
@@ -67,6 +70,11 @@ final class BatchDispatcher {
             BatchSender.Result r = sender.send(part);
             switch (r.outcome()) {
                 case DELIVERED -> {
+                    if (misconfigured != null) {
+                        LOG.info("{}: the destination accepts records again: the refusal ({}) is over", name,
+                                misconfigured);
+                        misconfigured = null;
+                    }
                     stats.delivered(part.size(), fromSpool);
                     from += part.size();
                     slowEvents = Math.min(maxEvents, slowEvents * 2);
@@ -107,6 +115,18 @@ final class BatchDispatcher {
                     }
                     return new Sent(from, "no answer in time: " + r.reason());
                 }
+                case MISCONFIGURED -> {
+                    stats.retried();
+                    misconfigured = r.reason();
+                    long now = System.nanoTime();
+                    if (lastMisconfiguredLog == 0 || now - lastMisconfiguredLog >= ERROR_INTERVAL_NANOS) {
+                        lastMisconfiguredLog = now;
+                        LOG.error("{}: the destination refuses this sink's configuration: {}. The records wait in the"
+                                + " spool and are sent as soon as it accepts them (said again at most once a minute"
+                                + " while it lasts)", name, r.reason());
+                    }
+                    return new Sent(from, r.reason());
+                }
                 default -> {
                     stats.retried();
                     return new Sent(from, r.reason());
@@ -114,6 +134,11 @@ final class BatchDispatcher {
             }
         }
         return new Sent(from, null);
+    }
+
+    /** Why the destination refuses this sink's configuration, while it does; null otherwise. */
+    String misconfigured() {
+        return misconfigured;
     }
 
     /** Records from {@code from} that fit the cut; at least one. */

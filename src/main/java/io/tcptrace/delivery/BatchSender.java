@@ -39,6 +39,13 @@ public interface BatchSender {
         /** The batch is too large for the destination (HTTP 413): send it again in smaller parts. */
         TOO_LARGE,
         /**
+         * The destination refuses every record because of this sink's configuration (a token it
+         * does not accept, a wrong address, an index the token may not write): nothing is wrong
+         * with the records, so they wait in the spool, the sink reports the cause at once (health
+         * DOWN) and delivery resumes by itself when the destination accepts again.
+         */
+        MISCONFIGURED,
+        /**
          * The destination refused records for good (bad token, bad data, an unexpected 4xx): those go
          * to the dead-letter spool. {@link Result#accepted()} records at the start of the batch were
          * delivered; {@link Result#rejected()} records after them were refused; any after those were
@@ -67,6 +74,11 @@ public interface BatchSender {
 
         public static Result tooLarge(String reason) {
             return new Result(Outcome.TOO_LARGE, 0, 0, reason);
+        }
+
+        /** {@code reason} names the refusal and the setting to check; never a secret. */
+        public static Result misconfigured(String reason) {
+            return new Result(Outcome.MISCONFIGURED, 0, 0, reason);
         }
 
         public static Result rejected(int accepted, int rejected, String reason) {

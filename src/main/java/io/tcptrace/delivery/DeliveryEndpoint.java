@@ -94,6 +94,15 @@ public class DeliveryEndpoint extends DefaultEndpoint {
         return p == null ? 0 : p.failingForMillis();
     }
 
+    /**
+     * Why the destination refuses this sink's configuration (token, address, index) and what to
+     * check, while it does; null otherwise. Health turns DOWN at once on it.
+     */
+    public String getMisconfiguration() {
+        DeliveryProducer p = producer;
+        return p == null ? null : p.misconfiguration();
+    }
+
     /** The current delivery state, for tests and logs; DIRECT before the first start. */
     public DeliveryState getState() {
         DeliveryProducer p = producer;

@@ -418,6 +418,11 @@ public class DeliveryProducer extends DefaultProducer {
         }
     }
 
+    /** Why the destination refuses this sink's configuration, while it does; null otherwise. */
+    String misconfiguration() {
+        return dispatcher == null ? null : dispatcher.misconfigured();
+    }
+
     long failingForMillis() {
         long since = failingSinceNanos;
         return since == 0 ? 0 : (System.nanoTime() - since) / 1_000_000;

@@ -40,7 +40,11 @@ public final class TcptraceHealth {
             builder.detail("failing.seconds", failing / 1000);
             builder.detail("spool.bytes", delivery.getSpoolBytes());
             builder.detail("state", delivery.getState().name());
-            if (failing > limitMillis) {
+            String misconfigured = delivery.getMisconfiguration();
+            if (misconfigured != null) {
+                builder.message(delivery.getName() + ": the destination refuses this sink's configuration: "
+                        + misconfigured + "; events wait in the spool").down();
+            } else if (failing > limitMillis) {
                 builder.message(delivery.getName() + " has failed to deliver for " + failing / 1000
                         + " s; events wait in the spool").down();
             } else {

@@ -15,7 +15,10 @@ record HecResponse(int status, int code, String text, int invalidEventNumber, lo
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** What the sender does with a reply. */
-    enum Verdict { SUCCESS, RETRY, TOO_LARGE, REFUSED }
+    enum Verdict { SUCCESS, RETRY, TOO_LARGE, MISCONFIGURED, REFUSED }
+
+    /** HEC's codes that refuse the data itself (no data, bad format, event field missing or blank). */
+    private static final java.util.Set<Integer> DATA_CODES = java.util.Set.of(5, 6, 12, 13);
 
     static HecResponse parse(int status, String body) {
         int code = -1;
@@ -68,7 +71,28 @@ record HecResponse(int status, int code, String text, int invalidEventNumber, lo
         if (status == 408 || status == 429 || status >= 500 || status < 200) {
             return Verdict.RETRY;
         }
-        return Verdict.REFUSED;
+        if (status == 400 && DATA_CODES.contains(code)) {
+            return Verdict.REFUSED;   // these records: dead-lettered, the rest go on
+        }
+        // The token, the address, the index or the channel: every record would be refused alike
+        return Verdict.MISCONFIGURED;
+    }
+
+    /** What to check for a refusal of the configuration. */
+    String fix() {
+        if (status == 401 || code == 1 || code == 2 || code == 3 || code == 4) {
+            return "the token is refused: check SPLUNK_HEC_TOKEN and that the token is enabled in Splunk";
+        }
+        if (code == 7) {
+            return "the index is refused: check SPLUNK_INDEX and the token's allowed indexes";
+        }
+        if (code == 10 || code == 11) {
+            return "the data channel is refused: check the token's indexer acknowledgement setting and SPLUNK_ACK";
+        }
+        if (status == 403) {
+            return "the request is forbidden: check SPLUNK_HEC_TOKEN and any proxy in front of HEC";
+        }
+        return "this is not HEC's event endpoint: check SPLUNK_HEC_URL (https://host:8088)";
     }
 
     String describe() {

@@ -134,6 +134,7 @@ public class HecSender implements BatchSender {
             case SUCCESS -> ack ? awaitAck(r.ackId(), batch.size()) : Result.delivered(batch.size());
             case RETRY -> Result.retry(r.describe());
             case TOO_LARGE -> Result.tooLarge(r.describe() + "; HEC's max_content_length or a proxy's body limit");
+            case MISCONFIGURED -> Result.misconfigured(r.describe() + ": " + r.fix());
             case REFUSED -> r.code() == HecResponse.CODE_INVALID_DATA_FORMAT && r.invalidEventNumber() >= 0
                     && r.invalidEventNumber() < batch.size()
                     ? Result.rejected(r.invalidEventNumber(), 1, r.describe() + " at event " + r.invalidEventNumber())

@@ -95,22 +95,47 @@ class SplunkSinkRouteTest extends SplunkSinkTestSupport {
         assertEquals(1, deadLetterLines().size());
     }
 
+    /**
+     * A revoked token says the configuration is wrong, not the data: the events wait in the spool,
+     * the sink says why at once (health DOWN through getMisconfiguration), with one ERROR naming the
+     * setting and never the token, and once the token is accepted again every event is indexed,
+     * exactly once, without a restart.
+     */
     @Test
-    void aDisabledTokenIsNotRetriedAndNeverLogged() throws Exception {
+    void aDisabledTokenKeepsEventsWaitingUntilItIsAcceptedAgain() throws Exception {
+        io.tcptrace.ops.TcptraceHealth.register(context, (io.tcptrace.camel.BccConsumer) context.getRoute("tcp-connect")
+                .getConsumer(), 300);
+        assertEquals(org.apache.camel.health.HealthCheck.State.UP, sinkHealth().getState());
         hec().disableToken(TOKEN);
         try (LogCapture log = new LogCapture()) {
             connects(25);
-            await("events dead-lettered", () -> delivery().getDeadLettered() >= 25);
-            Thread.sleep(500);
-            List<RecordedRequest> posts = hec().requests().stream()
-                    .filter(r -> r.path().equals("/services/collector/event")).toList();
-            assertTrue(posts.stream().allMatch(r -> r.status() == 403 && r.auth() == RecordedRequest.Auth.DISABLED));
-            assertEquals(0, delivery().getRetries(), "403 is never retried");
-            assertEquals(25, deadLetterLines().size());
+            await("the refusal reported", () -> endpoint().getMisconfiguration() != null);
+            // DOWN at once, not after tcptrace.health.sink-failure-seconds (300 here)
+            org.apache.camel.health.HealthCheck.Result health = sinkHealth();
+            assertEquals(org.apache.camel.health.HealthCheck.State.DOWN, health.getState());
+            assertTrue(health.getMessage().orElse("").contains("SPLUNK_HEC_TOKEN"), health.getMessage().toString());
+            assertTrue(endpoint().getMisconfiguration().contains("SPLUNK_HEC_TOKEN"), endpoint().getMisconfiguration());
+            await("the events spooled", () -> delivery().getSpooled() >= 25);
+            await("retried", () -> delivery().getRetries() >= 2);
+            assertEquals(1, log.lines().stream().filter(l -> l.startsWith("ERROR")).count(), log.lines().toString());
             assertTrue(log.contains("HEC code 1"), log.lines().toString());
             assertFalse(log.lines().stream().anyMatch(l -> l.contains(TOKEN)), "token in a log line");
         }
         assertEquals(0, indexed().size());
+        assertEquals(0, delivery().getDeadLettered(), "nothing thrown aside for a configuration fault");
+        hec().enableToken(TOKEN);
+        await("every event indexed once the token is accepted", () -> indexed().size() >= 25);
+        Thread.sleep(300);
+        assertEquals(25, indexed().size());
+        assertEquals(25, new HashSet<>(keys(indexed())).size(), "exactly once");
+        await("the refusal is over", () -> endpoint().getMisconfiguration() == null);
+        assertEquals(org.apache.camel.health.HealthCheck.State.UP, sinkHealth().getState());
+    }
+
+    /** The sink's check as the health endpoint calls it. */
+    private org.apache.camel.health.HealthCheck.Result sinkHealth() {
+        return ((org.apache.camel.health.HealthCheck) org.apache.camel.health.HealthCheckRegistry.get(context)
+                .getCheck("tcptrace-sink-" + endpoint().getName()).orElseThrow()).call();
     }
 
     @Test
