@@ -74,6 +74,18 @@ if [ ! -x ".tools/apache-maven-$MAVEN_VERSION/bin/mvn" ]; then
   rm -f ".tools/apache-maven-$MAVEN_VERSION-bin.tar.gz"
 fi
 
+# install_for WHAT PACKAGE...: installs the packages (refreshing apt's lists once if needed), or
+# stops with one line naming what needed them.
+install_for() {
+  local what=$1; shift
+  [ $# -gt 0 ] || return 0
+  say "installing for $what: $*"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq --no-install-recommends "$@" >/dev/null 2>&1 \
+    || { apt-get update -qq && apt-get install -y -qq --no-install-recommends "$@" >/dev/null; } \
+    || { echo "tcptrace: cannot install $* (needed by $what): check apt sources" >&2; exit 1; }
+}
+
 # ./tcptrace test-kernels boots a guest kernel under qemu with a static busybox initramfs
 # (scripts/kernel-vm.sh fetches the kernel and installs its headers itself).
 if [ "${1:-}" = "--kernels" ]; then
@@ -81,13 +93,7 @@ if [ "${1:-}" = "--kernels" ]; then
   command -v qemu-system-x86_64 >/dev/null || vm_missing+=(qemu-system-x86)
   have_pkg busybox-static || vm_missing+=(busybox-static)
   command -v setpriv >/dev/null || vm_missing+=(util-linux)   # KprobeModeTest connects as another user
-  if [ ${#vm_missing[@]} -gt 0 ]; then
-    say "installing for test-kernels: ${vm_missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y -qq --no-install-recommends "${vm_missing[@]}" >/dev/null 2>&1 \
-      || { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${vm_missing[@]}" >/dev/null; } \
-      || { echo "tcptrace: cannot install ${vm_missing[*]} (needed by test-kernels): check apt sources" >&2; exit 1; }
-  fi
+  install_for test-kernels ${vm_missing[@]+"${vm_missing[@]}"}
 fi
 
 # The tests (./tcptrace test) also validate the Splunk app's Dashboard Studio view against the schema
@@ -97,13 +103,7 @@ if [ "${1:-}" = "--tests" ]; then
   node_missing=()
   command -v node >/dev/null || node_missing+=(nodejs)
   command -v npm >/dev/null || node_missing+=(npm)
-  if [ ${#node_missing[@]} -gt 0 ]; then
-    say "installing for the tests: ${node_missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y -qq --no-install-recommends "${node_missing[@]}" >/dev/null 2>&1 \
-      || { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${node_missing[@]}" >/dev/null; } \
-      || { echo "tcptrace: cannot install ${node_missing[*]} (the Splunk app's dashboard test needs node): check apt sources" >&2; exit 1; }
-  fi
+  install_for "the Splunk app's dashboard test" ${node_missing[@]+"${node_missing[@]}"}
   validator=.tools/dashboard-definition
   if [ ! -f "$validator/node_modules/@splunk/dashboard-definition/package.json" ] || [ ! -f "$validator/node_modules/ajv/package.json" ]; then
     say "fetching @splunk/dashboard-definition@29.6.0 and ajv@8.20.0 with npm into $validator"
