@@ -35,7 +35,8 @@ public final class NetNamespaces {
         pids.sort(null);
         for (int pid : pids) {
             try {
-                long inode = inode(Files.readSymbolicLink(proc.resolve(Integer.toString(pid)).resolve("ns/net")).toString());
+                long inode = ProcFs.linkInode(Files.readSymbolicLink(proc.resolve(Integer.toString(pid)).resolve("ns/net"))
+                        .toString(), "net");
                 if (inode > 0) {
                     members.computeIfAbsent(inode, n -> new ArrayList<>()).add(pid);
                 }
@@ -46,27 +47,5 @@ public final class NetNamespaces {
             }
         }
         return new Found(members, unreadable);
-    }
-
-    /** The inode of a namespace link's target {@code net:[INODE]}; 0 for anything else. */
-    public static long inode(String target) {
-        int open = target.indexOf('[');
-        if (!target.startsWith("net:[") || !target.endsWith("]")) {
-            return 0;
-        }
-        try {
-            return Long.parseLong(target, open + 1, target.length() - 1, 10);
-        } catch (NumberFormatException e) {
-            return 0;
-        }
-    }
-
-    /** This process's network namespace, 0 when its link cannot be read. */
-    public static long own(Path proc) {
-        try {
-            return inode(Files.readSymbolicLink(proc.resolve("self/ns/net")).toString());
-        } catch (IOException | UnsupportedOperationException e) {
-            return 0;
-        }
     }
 }

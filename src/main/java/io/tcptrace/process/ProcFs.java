@@ -162,6 +162,21 @@ final class ProcFs {
         }
     }
 
+    /**
+     * The inode of a /proc link target {@code KIND:[INODE]} ({@code socket:[123]}, {@code net:[4026531833]});
+     * 0 when the target is of another kind or not of that form.
+     */
+    static long linkInode(String target, String kind) {
+        if (!target.startsWith(kind + ":[") || !target.endsWith("]")) {
+            return 0;
+        }
+        try {
+            return Long.parseLong(target, kind.length() + 2, target.length() - 1, 10);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
     static int parseInt(String s) {
         int v = 0;
         if (s.isEmpty() || s.length() > 9) {

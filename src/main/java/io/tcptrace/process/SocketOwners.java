@@ -87,14 +87,7 @@ public final class SocketOwners {
         } catch (IOException | UnsupportedOperationException e) {
             return 0;
         }
-        if (!target.startsWith("socket:[") || !target.endsWith("]")) {
-            return 0;
-        }
-        try {
-            return Long.parseLong(target, 8, target.length() - 1, 10);
-        } catch (NumberFormatException e) {
-            return 0;
-        }
+        return ProcFs.linkInode(target, "socket");
     }
 
     /** Who process {@code pid} is; null when it has exited. */

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tcptrace.KernelTestSupport;
 import io.tcptrace.event.ConnectionEvent;
 import io.tcptrace.event.EventSchema.Type;
-import io.tcptrace.process.NetNamespaces;
 import io.tcptrace.process.TestProgram;
 import java.nio.file.Path;
 import java.util.List;
@@ -81,7 +80,7 @@ class NetworkNamespaceTest {
     @Test
     void aHostServerOnTheSamePortAsANamespacesKeepsItsOwnAccepts() throws Exception {
         int port = port();
-        long hostNs = NetNamespaces.own(Path.of("/proc"));
+        long hostNs = ((Number) java.nio.file.Files.getAttribute(Path.of("/proc/self/ns/net"), "unix:ino")).longValue();
         try (ListeningChild onHost = new ListeningChild(hostServer, "", "127.0.0.1", port);   // before the start: seeded
                 TracerHarness h = new TracerHarness(TRACEPOINT.withDestPorts(Set.of(port)));
                 ListeningChild inA = new ListeningChild(serverA, a.exec(), "127.0.0.1", port)) {   // after: learnt
