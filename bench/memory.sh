@@ -16,7 +16,7 @@ COUNT=${1:-200000}
 PORT=${MEM_PORT:-29571}
 OUT=${MEM_OUT:-$(mktemp -d /tmp/tcptrace-mem.XXXXXX)}
 NICE=${TCPTRACE_NICE-10}
-JAVA_OPTS=${TCPTRACE_JAVA_OPTS-$(sed -n 's/^JAVA_OPTS=\${TCPTRACE_JAVA_OPTS-"\(.*\)"}$/\1/p' tcptrace)}
+JAVA_OPTS=${TCPTRACE_JAVA_OPTS-$(grep -v '^#' deploy/jvm.options | tr '\n' ' ')}
 [ "${MEM_NMT:-1}" = 1 ] && JAVA_OPTS="$JAVA_OPTS -XX:NativeMemoryTracking=summary"
 ENVS=$(sed -n 's/^export \(MALLOC_[A-Z_]*=[^ ]*\).*$/\1/p' tcptrace)
 mkdir -p "$OUT"

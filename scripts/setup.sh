@@ -3,7 +3,8 @@
 #   JDK 17+, Maven (to fetch the project's own Maven 3.9.12 by its coordinates), libbcc (libbpfcc),
 #   kernel headers (the running kernel's, else the distribution's generic ones), bpftool (tests), and a mounted tracefs.
 #   --kernels adds qemu and a static busybox (./tcptrace test-kernels); --bench the benchmark's peers;
-#   --tests node and Splunk's dashboard schema package (./tcptrace test).
+#   --tests node and Splunk's dashboard schema package (./tcptrace test); --package the Debian packaging
+#   tools, lintian, mmdebstrap, umoci and runc (./tcptrace package, test-package).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -112,6 +113,14 @@ if [ "${1:-}" = "--tests" ]; then
       @splunk/dashboard-definition@29.6.0 ajv@8.20.0 >/dev/null \
       || { echo "tcptrace: npm could not fetch @splunk/dashboard-definition (the Splunk app's dashboard test needs it): check npm's registry access" >&2; exit 1; }
   fi
+fi
+
+# ./tcptrace package builds the .deb with debhelper and checks it with lintian; the image's base with
+# mmdebstrap and its layers with umoci; test-package runs the image with runc.
+if [ "${1:-}" = "--package" ]; then
+  pkg_missing=()
+  for p in debhelper lintian mmdebstrap umoci runc; do have_pkg "$p" || pkg_missing+=("$p"); done
+  install_for "./tcptrace package" ${pkg_missing[@]+"${pkg_missing[@]}"}
 fi
 
 # The benchmark also needs BCC's Python bindings (its baseline) and the peers it measures tcptrace

@@ -46,11 +46,29 @@ public final class KernelHeaders {
             prepared = Status.MATCHING;
             return prepared;
         }
+        Merged merged = mergeDistributionHeaders(cacheDir);
+        Libc.setenv("BCC_KERNEL_SOURCE", merged.dir().toString(), 1);
+        LOG.warn("no kernel headers match the running kernel {}: using {} headers merged in {}. Tracepoint mode is "
+                + "correct with them; kprobe mode reads struct sock and is unsafe with them.", release, merged.version(),
+                merged.dir());
+        prepared = Status.MERGED_MISMATCHED;
+        return prepared;
+    }
+
+    /** A merged header tree and the kernel version of its headers. */
+    record Merged(Path dir, String version) {
+    }
+
+    /**
+     * Merges the newest Debian-style split headers under /usr/src into {@code cacheDir}, unless a
+     * complete merge is there already.
+     */
+    static Merged mergeDistributionHeaders(Path cacheDir) {
         Path src = Path.of("/usr/src");
         Path arch = findHalf(src, "-" + debianArch()).orElseThrow(() -> new BccException(
-                "no kernel headers for " + release + " and no linux-headers-*-" + debianArch()
-                        + " under /usr/src: install linux-headers-" + release + " or linux-headers-" + debianArch()
-                        + " (./tcptrace setup does)"));
+                "no kernel headers for " + System.getProperty("os.version") + " and no linux-headers-*-" + debianArch()
+                        + " under /usr/src: install linux-headers-" + System.getProperty("os.version")
+                        + " or linux-headers-" + debianArch() + " (./tcptrace setup does)"));
         String version = arch.getFileName().toString().replaceFirst("^linux-headers-", "")
                 .replaceFirst("-" + debianArch() + "$", "");
         Path common = src.resolve("linux-headers-" + version + "-common");
@@ -64,11 +82,20 @@ public final class KernelHeaders {
             throw new BccException("cannot build the merged kernel header tree in " + merged + ": " + e.getMessage()
                     + ": make the cache directory writable (TCPTRACE_CACHE_DIR) or install matching headers");
         }
-        Libc.setenv("BCC_KERNEL_SOURCE", merged.toString(), 1);
-        LOG.warn("no kernel headers match the running kernel {}: using {} headers merged in {}. Tracepoint mode is "
-                + "correct with them; kprobe mode reads struct sock and is unsafe with them.", release, version, merged);
-        prepared = Status.MERGED_MISMATCHED;
-        return prepared;
+        return new Merged(merged, version);
+    }
+
+    /**
+     * Builds the merged tree ahead of time into the cache directory given (the container image does
+     * so at build time: the merge is thousands of symlinks, seconds of a first start).
+     */
+    public static void main(String[] args) {
+        if (args.length != 1) {
+            System.err.println("usage: KernelHeaders CACHE_DIR");
+            System.exit(2);
+        }
+        Merged merged = mergeDistributionHeaders(Path.of(args[0]));
+        System.out.println("kernel headers " + merged.version() + " merged in " + merged.dir());
     }
 
     private static Optional<Path> findHalf(Path src, String suffix) {
