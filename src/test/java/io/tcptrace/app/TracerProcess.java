@@ -94,8 +94,14 @@ public final class TracerProcess implements AutoCloseable {
     }
 
     /** Starts exactly this process (its environment as given) without waiting for it to be ready. */
-    static TracerProcess start(ProcessBuilder pb) throws IOException {
+    public static TracerProcess start(ProcessBuilder pb) throws IOException {
         return new TracerProcess(pb);
+    }
+
+    /** Waits until the process says it is ready; fails with its log if it does not. */
+    public void awaitReady() throws Exception {
+        assertTrue(ready.get(io.tcptrace.KernelTestSupport.scaled(60), TimeUnit.SECONDS) && process.isAlive(),
+                "tracer not ready:\n" + logText());
     }
 
     /** Waits until a line contains {@code fragment}; false when the process ended or the time ran out first. */
