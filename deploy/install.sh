@@ -17,7 +17,8 @@ fi
 
 ./tcptrace package deb
 deb=$(ls -t target/tcptrace-agent_*_all.deb | head -1)
-apt-get install -y -qq "./$deb" >/dev/null
+# confold: conffiles the administrator edited are kept without a question.
+apt-get install -y -qq -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "./$deb" >/dev/null
 
 # Installations by the install.sh of before the package: their unit in /etc/systemd/system would
 # hide the package's, and their settings were in /etc/default/tcptrace.

@@ -48,15 +48,17 @@ tar -C "$app" --sort=name --mtime="@$epoch" --owner=0 --group=0 --numeric-owner 
   --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime -cf "$work/app.tar" etc usr var
 
 layout=$work/oci
+# The full name, not the tag alone: podman load and skopeo name the image after it.
+ref=localhost/tcptrace:$version
 umoci init --layout "$layout"
-umoci new --image "$layout:$version"
-umoci raw add-layer --image "$layout:$version" --history.created="$created" \
+umoci new --image "$layout:$ref"
+umoci raw add-layer --image "$layout:$ref" --history.created="$created" \
   --history.created_by="deploy/image/base.sh" --history.comment="Debian 12: JRE 17, libbcc, kernel headers" "$base"
-umoci raw add-layer --image "$layout:$version" --history.created="$created" \
+umoci raw add-layer --image "$layout:$ref" --history.created="$created" \
   --history.created_by="deploy/image/build.sh" --history.comment="tcptrace $version" "$work/app.tar"
 # Settings come from the environment (README, "Configuration"); /etc/tcptrace/routes and
 # /var/lib/tcptrace (events, spools) are meant to be mounted.
-umoci config --image "$layout:$version" --created="$created" --author="tcptrace developers" \
+umoci config --image "$layout:$ref" --created="$created" --author="tcptrace developers" \
   --history.created="$created" --history.created_by="deploy/image/build.sh" \
   --config.entrypoint=/usr/sbin/tcptrace-agent --config.workingdir=/var/lib/tcptrace \
   --config.env=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \

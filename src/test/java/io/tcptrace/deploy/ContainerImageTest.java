@@ -59,7 +59,7 @@ class ContainerImageTest {
         Path layout = Files.createDirectories(work.resolve("oci"));
         Commands.run("tar", "-xf", image.toString(), "-C", layout.toString());
         Path bundle = work.resolve("bundle");
-        Commands.run("umoci", "unpack", "--image", layout + ":" + version, bundle.toString());
+        Commands.run("umoci", "unpack", "--image", layout + ":localhost/tcptrace:" + version, bundle.toString());
         Path state = Files.createDirectories(work.resolve("state"));
         int managementPort;
         try (ServerSocket s = new ServerSocket(0)) {
