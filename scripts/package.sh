@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# ./tcptrace package [deb] [image]: builds, from the jar of ./tcptrace build, into target/
+# ./tcptrace package [deb] [image] [chart]: builds, from the jar of ./tcptrace build, into target/
 #   tcptrace-agent_VERSION_all.deb   the Debian package (deploy/debian), checked by lintian
 #   tcptrace-image-VERSION.tar       an OCI image archive (deploy/image/build.sh)
+#   tcptrace-chart-VERSION.tgz       the Helm chart (deploy/helm/tcptrace), routes included
 # Reproducible where the tools allow: SOURCE_DATE_EPOCH defaults to the last commit's time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,16 +43,28 @@ CHANGES
   say "target/tcptrace-agent_${deb_version}_all.deb"
 }
 
+# A chart archive is the chart's directory in a gzipped tar (what helm package writes); the
+# symlink to routes/ is followed, so the archive holds the routes themselves.
+chart() {
+  local out=target/tcptrace-chart-$pom_version.tgz
+  grep -qx "version: $pom_version" deploy/helm/tcptrace/Chart.yaml \
+    || { echo "tcptrace: deploy/helm/tcptrace/Chart.yaml's version is not the pom's $pom_version: change it there" >&2; exit 1; }
+  tar -C deploy/helm --dereference --sort=name --mtime="@$SOURCE_DATE_EPOCH" --owner=0 --group=0 --numeric-owner \
+    --exclude-from=<(sed -n 's:^\([^#].*\):\1:p' deploy/helm/tcptrace/.helmignore) -cf - tcptrace | gzip -n -9 > "$out"
+  say "$out"
+}
+
 image() {
   bash deploy/image/build.sh "$pom_version" "target/tcptrace-image-$pom_version.tar"
 }
 
 what=("$@")
-[ ${#what[@]} -gt 0 ] || what=(deb image)
+[ ${#what[@]} -gt 0 ] || what=(deb image chart)
 for w in "${what[@]}"; do
   case "$w" in
     deb) deb ;;
     image) image ;;
-    *) echo "tcptrace: package builds 'deb' or 'image', not '$w'" >&2; exit 2 ;;
+    chart) chart ;;
+    *) echo "tcptrace: package builds 'deb', 'image' or 'chart', not '$w'" >&2; exit 2 ;;
   esac
 done

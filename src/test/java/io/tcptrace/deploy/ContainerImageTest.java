@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tcptrace.KernelTestSupport;
 import io.tcptrace.app.TracerProcess;
 import java.net.InetAddress;
@@ -18,6 +15,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -39,7 +37,6 @@ class ContainerImageTest {
     static final List<String> CAPABILITIES = List.of("CAP_BPF", "CAP_PERFMON", "CAP_SYS_PTRACE");
     /** linux/capability.h numbers of the three. */
     static final long CAPABILITY_MASK = (1L << 39) | (1L << 38) | (1L << 19);
-    static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     static Path work;
@@ -56,26 +53,23 @@ class ContainerImageTest {
 
     @Test
     void runsWithLeastPrivilegeAndTracesTheHost() throws Exception {
-        Path layout = Files.createDirectories(work.resolve("oci"));
-        Commands.run("tar", "-xf", image.toString(), "-C", layout.toString());
-        Path bundle = work.resolve("bundle");
-        Commands.run("umoci", "unpack", "--image", layout + ":localhost/tcptrace:" + version, bundle.toString());
+        RuncBundle bundle = RuncBundle.unpack(image, version, work);
+        assertEquals("[\"/usr/sbin/tcptrace-agent\"]", bundle.process().path("args").toString(), "the image's entrypoint");
         Path state = Files.createDirectories(work.resolve("state"));
         int managementPort;
         try (ServerSocket s = new ServerSocket(0)) {
             managementPort = s.getLocalPort();
         }
-        ObjectNode config = (ObjectNode) JSON.readTree(bundle.resolve("config.json").toFile());
-        assertEquals("[\"/usr/sbin/tcptrace-agent\"]", config.path("process").path("args").toString(),
-                "the image's entrypoint");
-        configure(config, state, managementPort);
-        JSON.writerWithDefaultPrettyPrinter().writeValue(bundle.resolve("config.json").toFile(), config);
+        // The README's least-privilege variant.
+        bundle.capabilities(CAPABILITIES).hostNamespaces(Set.of("pid", "network", "uts"))
+                .env(Map.of("TCPTRACE_SINKS", "file", "CAMEL_MANAGEMENT_PORT", Integer.toString(managementPort)))
+                .bind("/sys/kernel/tracing", "/sys/kernel/tracing", true).bind("/sys/fs/cgroup", "/sys/fs/cgroup", true)
+                .bind(state.toString(), "/var/lib/tcptrace", false);
 
         String id = "tcptrace-test-" + ProcessHandle.current().pid();
-        ProcessBuilder runc = new ProcessBuilder("runc", "run", "--bundle", bundle.toString(), id);
-        try (TracerProcess tracer = TracerProcess.start(runc)) {
+        try (TracerProcess tracer = TracerProcess.start(bundle.run(id))) {
             tracer.awaitReady();
-            long pid = JSON.readTree(Commands.run("runc", "state", id)).path("pid").asLong();
+            long pid = RuncBundle.pid(id);
             String status = Files.readString(Path.of("/proc", Long.toString(pid), "status"));
             long capEff = Long.parseLong(status.lines().filter(l -> l.startsWith("CapEff:")).findFirst().orElseThrow()
                     .substring("CapEff:".length()).strip(), 16);
@@ -103,53 +97,8 @@ class ContainerImageTest {
             assertTrue(tracer.logText().matches("(?s).*stopped after \\d+ events from the kernel, 0 lost.*"),
                     tracer.logText());
         } finally {
-            Commands.exec("runc", "delete", "--force", id);
-            // The root holds thousands of symlinks to /usr/src (the merged headers): JUnit warns of each.
-            Commands.exec("rm", "-rf", bundle.toString());
+            bundle.delete(id);
         }
         assertTrue(Files.size(image) < 300_000_000L, "image archive " + Files.size(image) + " bytes, goal < 300 MB");
-    }
-
-    /**
-     * The runtime settings of the README's least-privilege variant, over what umoci derived from
-     * the image: no terminal and no rlimits (setrlimit is refused here), the capabilities, the
-     * host's namespaces except mount and IPC, and the mounts.
-     */
-    private static void configure(ObjectNode config, Path state, int managementPort) {
-        ObjectNode process = (ObjectNode) config.get("process");
-        process.put("terminal", false);
-        process.remove("rlimits");
-        ObjectNode caps = (ObjectNode) process.get("capabilities");
-        for (String set : List.of("bounding", "effective", "permitted", "ambient")) {
-            ArrayNode list = caps.putArray(set);
-            CAPABILITIES.forEach(list::add);
-        }
-        caps.putArray("inheritable");
-        ((ArrayNode) process.get("env")).add("TCPTRACE_SINKS=file").add("CAMEL_MANAGEMENT_PORT=" + managementPort);
-
-        ArrayNode namespaces = (ArrayNode) config.path("linux").get("namespaces");
-        for (int i = namespaces.size() - 1; i >= 0; i--) {
-            if (Set.of("pid", "network", "uts").contains(namespaces.get(i).path("type").asText())) {
-                namespaces.remove(i);
-            }
-        }
-        config.remove("hostname");
-
-        ArrayNode mounts = (ArrayNode) config.get("mounts");
-        for (int i = mounts.size() - 1; i >= 0; i--) {
-            String dest = mounts.get(i).path("destination").asText();
-            if (dest.equals("/sys/fs/cgroup") || dest.equals("/var/lib/tcptrace")) {
-                mounts.remove(i);
-            }
-        }
-        bind(mounts, "/sys/kernel/tracing", "/sys/kernel/tracing", "ro");
-        bind(mounts, "/sys/fs/cgroup", "/sys/fs/cgroup", "ro");
-        bind(mounts, state.toString(), "/var/lib/tcptrace", "rw");
-    }
-
-    private static void bind(ArrayNode mounts, String source, String destination, String mode) {
-        ObjectNode m = mounts.addObject();
-        m.put("destination", destination).put("type", "bind").put("source", source);
-        m.putArray("options").add("rbind").add(mode);
     }
 }
