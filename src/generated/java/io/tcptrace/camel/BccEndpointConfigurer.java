@@ -53,6 +53,10 @@ public class BccEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "hostName": target.getConfiguration().setHostName(property(camelContext, java.lang.String.class, value)); return true;
         case "ipversion":
         case "ipVersion": target.getConfiguration().setIpVersion(property(camelContext, java.lang.String.class, value)); return true;
+        case "kuberneteslogdir":
+        case "kubernetesLogDir": target.getConfiguration().setKubernetesLogDir(property(camelContext, java.lang.String.class, value)); return true;
+        case "kubernetesnodename":
+        case "kubernetesNodeName": target.getConfiguration().setKubernetesNodeName(property(camelContext, java.lang.String.class, value)); return true;
         case "lostwarninterval":
         case "lostWarnInterval": target.getConfiguration().setLostWarnInterval(property(camelContext, long.class, value)); return true;
         case "onlypids":
@@ -109,6 +113,10 @@ public class BccEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "hostName": return java.lang.String.class;
         case "ipversion":
         case "ipVersion": return java.lang.String.class;
+        case "kuberneteslogdir":
+        case "kubernetesLogDir": return java.lang.String.class;
+        case "kubernetesnodename":
+        case "kubernetesNodeName": return java.lang.String.class;
         case "lostwarninterval":
         case "lostWarnInterval": return long.class;
         case "onlypids":
@@ -166,6 +174,10 @@ public class BccEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "hostName": return target.getConfiguration().getHostName();
         case "ipversion":
         case "ipVersion": return target.getConfiguration().getIpVersion();
+        case "kuberneteslogdir":
+        case "kubernetesLogDir": return target.getConfiguration().getKubernetesLogDir();
+        case "kubernetesnodename":
+        case "kubernetesNodeName": return target.getConfiguration().getKubernetesNodeName();
         case "lostwarninterval":
         case "lostWarnInterval": return target.getConfiguration().getLostWarnInterval();
         case "onlypids":

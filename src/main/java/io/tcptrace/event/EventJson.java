@@ -140,6 +140,12 @@ public final class EventJson {
         optional(Field.SERVICE, c.service());
         optional(Field.CONTAINER_ID, c.containerId());
         optional(Field.POD_UID, c.podUid());
+        if (c.pod() != null) {
+            optional(Field.K8S_NAMESPACE, c.pod().namespace());
+            optional(Field.K8S_POD_NAME, c.pod().podName());
+            optional(Field.K8S_CONTAINER_NAME, c.pod().containerName());
+            optional(Field.K8S_NODE_NAME, c.pod().nodeName());
+        }
     }
 
     /** Its long fields, at the end of the event: the executable's path, the cgroup path, the command line. */

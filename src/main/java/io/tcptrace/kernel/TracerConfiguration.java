@@ -95,6 +95,13 @@ public class TracerConfiguration implements Cloneable {
     @UriParam(label = "process", description = "Cut command lines to this many bytes (16 to 32768)",
               defaultValue = "1024")
     private int cmdlineMaxBytes = 1024;
+    @UriParam(label = "process", description = "The kubelet's log root: on a Kubernetes node its pods/ and"
+                            + " containers/ name the pod, namespace and container of a process in a pod; where"
+                            + " pods/ does not exist, no names are looked up", defaultValue = "/var/log")
+    private String kubernetesLogDir = "/var/log";
+    @UriParam(label = "process", description = "This Kubernetes node's name (the downward API's spec.nodeName), put"
+                            + " in the events of processes in pods as k8s_node_name; empty: not set")
+    private String kubernetesNodeName;
     @UriParam(label = "process", description = "Processes remembered in the process cache (exited ones are evicted"
                             + " first, then the least recently used)", defaultValue = "65536")
     private int processCacheMax = 65536;
@@ -380,10 +387,35 @@ public class TracerConfiguration implements Cloneable {
         this.processLookupBudget = millis;
     }
 
+    public String getKubernetesLogDir() {
+        return kubernetesLogDir;
+    }
+
+    public void setKubernetesLogDir(String dir) {
+        if (dir == null || dir.isBlank() || !dir.startsWith("/")) {
+            throw new IllegalArgumentException("kubernetesLogDir='" + dir + "' must be an absolute path, the kubelet's"
+                    + " log root such as /var/log (tcptrace.k8s.log-dir)");
+        }
+        this.kubernetesLogDir = dir;
+    }
+
+    public String getKubernetesNodeName() {
+        return kubernetesNodeName;
+    }
+
+    public void setKubernetesNodeName(String name) {
+        if (name != null && !name.isEmpty() && !name.matches("[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?")) {
+            throw new IllegalArgumentException("kubernetesNodeName='" + name + "' is not a Kubernetes node name"
+                    + " (lower-case letters, digits, '-' and '.'; tcptrace.k8s.node-name): give spec.nodeName");
+        }
+        this.kubernetesNodeName = name == null || name.isEmpty() ? null : name;
+    }
+
     /** The process context's settings from these options (the rest at their defaults). */
     public ProcessSettings processSettings() {
         return ProcessSettings.defaults().withCmdline(cmdline, cmdlineMaxBytes).withProcessCacheMax(processCacheMax)
-                .withBudgetMillis(processLookupBudget);
+                .withBudgetMillis(processLookupBudget)
+                .withKubernetes(new ProcessSettings.Kubernetes(java.nio.file.Path.of(kubernetesLogDir), kubernetesNodeName));
     }
 
     /** Linux's PID_MAX_LIMIT: no pid is above it. */

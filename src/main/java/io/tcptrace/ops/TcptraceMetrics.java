@@ -89,6 +89,22 @@ public final class TcptraceMetrics {
         Gauge.builder("tcptrace.process.cache.size", source,
                 e -> e.getProcessContextStats() == null ? 0 : e.getProcessContextStats().processes().size())
                 .description("processes in the process cache").register(registry);
+        // Kubernetes names (0 off Kubernetes): a miss sends the event without them and rereads the kubelet's logs.
+        for (boolean hit : new boolean[] {true, false}) {
+            FunctionCounter.builder("tcptrace.kubernetes.lookups", source, e -> {
+                ProcessContext.Stats s = e.getProcessContextStats();
+                return s == null || s.pods() == null ? 0 : hit ? s.pods().hits() : s.pods().misses();
+            }).tag("result", hit ? "hit" : "miss").description("pod name lookups by container id or pod uid")
+                    .register(registry);
+        }
+        Gauge.builder("tcptrace.kubernetes.pods", source, e -> {
+            ProcessContext.Stats s = e.getProcessContextStats();
+            return s == null || s.pods() == null ? 0 : s.pods().pods();
+        }).description("pods the kubelet's logs name on this node").register(registry);
+        Gauge.builder("tcptrace.kubernetes.dropped", source, e -> {
+            ProcessContext.Stats s = e.getProcessContextStats();
+            return s == null || s.pods() == null ? 0 : s.pods().dropped();
+        }).description("pods and containers the last reading left out: beyond its bound").register(registry);
     }
 
     private static void processCounter(MeterRegistry r, String name, String cache, BccConsumer source,

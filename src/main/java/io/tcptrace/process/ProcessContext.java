@@ -1,5 +1,7 @@
 package io.tcptrace.process;
 
+import io.tcptrace.kubernetes.PodDirectory;
+import io.tcptrace.kubernetes.PodMetadata;
 import java.nio.file.Path;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
@@ -10,7 +12,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The process context of an event: given the pid, uid and cgroup id the kernel reported, the
- * executable, command line, parent, user name, cgroup path, systemd service, container and pod.
+ * executable, command line, parent, user name, cgroup path, systemd service, container and pod,
+ * and on a Kubernetes node the pod's names ({@link PodDirectory}).
  * What is not known is null; a lookup never waits longer than the budget
  * ({@link ProcessSettings#budgetMillis()}) even on a miss, and a hit takes no lock but the caches'
  * own, uncontended one.
@@ -30,6 +33,7 @@ public final class ProcessContext implements AutoCloseable {
     private final CgroupPaths cgroups;
     private final UserNames users;
     private final ProcessRecords records;
+    private final PodDirectory pods;
 
     /**
      * The context fields, named as in the event schema. Null or 0 when unknown.
@@ -37,13 +41,21 @@ public final class ProcessContext implements AutoCloseable {
      * @param parentProcessId 0 when unknown
      */
     public record Fields(String processPath, String process, int parentProcessId, String parentProcessName,
-            String user, String cgroup, String service, String containerId, String podUid) {
-        public static final Fields NONE = new Fields(null, null, 0, null, null, null, null, null, null);
+            String user, String cgroup, String service, String containerId, String podUid, PodMetadata pod) {
+        public static final Fields NONE = new Fields(null, null, 0, null, null, null, null, null, null, null);
+
+        /** Without Kubernetes names. */
+        public Fields(String processPath, String process, int parentProcessId, String parentProcessName,
+                String user, String cgroup, String service, String containerId, String podUid) {
+            this(processPath, process, parentProcessId, parentProcessName, user, cgroup, service, containerId, podUid,
+                    null);
+        }
     }
 
     /** Counters of the three caches and the loader, for metrics. */
+    /** {@code pods}: null off Kubernetes. */
     public record Stats(ProcessCache.Stats processes, CgroupPaths.Stats cgroups, UserNames.Stats users,
-            ProcessRecords.Counts records, long lookupTimeouts, long loaderRejected) {
+            ProcessRecords.Counts records, long lookupTimeouts, long loaderRejected, PodDirectory.Stats pods) {
     }
 
     ProcessContext(ProcessSettings settings, ExecutorService loader, boolean ownLoader, Path proc, Path cgroupMount) {
@@ -67,6 +79,8 @@ public final class ProcessContext implements AutoCloseable {
             cgroups.prefetch(cgroupId, pid);
             users.prefetch(uid);
         });
+        this.pods = PodDirectory.open(settings.kubernetes().logDir(), settings.kubernetes().nodeName(),
+                settings.cgroupCacheMax(), loader);
     }
 
     /**
@@ -140,10 +154,11 @@ public final class ProcessContext implements AutoCloseable {
         if (p == null && c == null && user == null) {
             return Fields.NONE;
         }
+        PodMetadata pod = pods == null || c == null ? null : pods.lookup(c.containerId(), c.podUid());
         return new Fields(p == null ? null : p.path(), p == null || !settings.cmdline() ? null : p.cmdline(),
                 p == null ? 0 : p.parentPid(), p == null ? null : p.parentName(), user,
                 c == null ? null : c.path(), c == null ? null : c.service(), c == null ? null : c.containerId(),
-                c == null ? null : c.podUid());
+                c == null ? null : c.podUid(), pod);
     }
 
     public ProcessCache processes() {
@@ -158,9 +173,14 @@ public final class ProcessContext implements AutoCloseable {
         return users;
     }
 
+    /** The Kubernetes pod names, or null off Kubernetes. */
+    public PodDirectory pods() {
+        return pods;
+    }
+
     public Stats stats() {
         return new Stats(processes.stats(), cgroups.stats(), users.stats(), records.counts(), wait.timeouts(),
-                wait.rejected());
+                wait.rejected(), pods == null ? null : pods.stats());
     }
 
     @Override

@@ -12,9 +12,19 @@ package io.tcptrace.process;
  * @param budgetMillis      longest a lookup waits for /proc, the cgroup tree or the user database
  * @param procReadsPerSecond /proc reads on cache misses allowed per second (beyond: counted, skipped)
  * @param cgroupRescanMillis shortest interval between two walks of the cgroup tree
+ * @param kubernetes        {@code tcptrace.k8s.*}: where the kubelet's logs are and this node's name
  */
 public record ProcessSettings(boolean cmdline, int cmdlineMaxBytes, int pathMaxBytes, int processCacheMax,
-        int cgroupCacheMax, int userCacheMax, int budgetMillis, int procReadsPerSecond, int cgroupRescanMillis) {
+        int cgroupCacheMax, int userCacheMax, int budgetMillis, int procReadsPerSecond, int cgroupRescanMillis,
+        Kubernetes kubernetes) {
+
+    /**
+     * @param logDir   the kubelet's log root ({@code /var/log}): pods and containers by name; none there, no names
+     * @param nodeName the node's name (from the downward API), or null
+     */
+    public record Kubernetes(java.nio.file.Path logDir, String nodeName) {
+        public static final Kubernetes DEFAULT = new Kubernetes(java.nio.file.Path.of("/var/log"), null);
+    }
     public static final int CMDLINE_MAX_LIMIT = 32768;
 
     public ProcessSettings {
@@ -31,22 +41,27 @@ public record ProcessSettings(boolean cmdline, int cmdlineMaxBytes, int pathMaxB
 
     /** Command lines on, 1024 bytes, 65,536 processes, 5 ms budget, 200 /proc reads/s, cgroup walks 10 ms apart. */
     public static ProcessSettings defaults() {
-        return new ProcessSettings(true, 1024, 512, 65536, 16384, 4096, 5, 200, 10);
+        return new ProcessSettings(true, 1024, 512, 65536, 16384, 4096, 5, 200, 10, Kubernetes.DEFAULT);
     }
 
     public ProcessSettings withCmdline(boolean on, int maxBytes) {
         return new ProcessSettings(on, maxBytes, pathMaxBytes, processCacheMax, cgroupCacheMax, userCacheMax,
-                budgetMillis, procReadsPerSecond, cgroupRescanMillis);
+                budgetMillis, procReadsPerSecond, cgroupRescanMillis, kubernetes);
     }
 
     public ProcessSettings withProcessCacheMax(int max) {
         return new ProcessSettings(cmdline, cmdlineMaxBytes, pathMaxBytes, max, cgroupCacheMax, userCacheMax,
-                budgetMillis, procReadsPerSecond, cgroupRescanMillis);
+                budgetMillis, procReadsPerSecond, cgroupRescanMillis, kubernetes);
     }
 
     public ProcessSettings withBudgetMillis(int millis) {
         return new ProcessSettings(cmdline, cmdlineMaxBytes, pathMaxBytes, processCacheMax, cgroupCacheMax,
-                userCacheMax, millis, procReadsPerSecond, cgroupRescanMillis);
+                userCacheMax, millis, procReadsPerSecond, cgroupRescanMillis, kubernetes);
+    }
+
+    public ProcessSettings withKubernetes(Kubernetes k) {
+        return new ProcessSettings(cmdline, cmdlineMaxBytes, pathMaxBytes, processCacheMax, cgroupCacheMax,
+                userCacheMax, budgetMillis, procReadsPerSecond, cgroupRescanMillis, k);
     }
 
     private static void require(boolean ok, String what, int value, String range) {

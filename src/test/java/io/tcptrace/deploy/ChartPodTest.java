@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.tcptrace.KernelTestSupport;
 import io.tcptrace.app.TracerProcess;
+import io.tcptrace.process.TestCgroup;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
@@ -46,7 +47,9 @@ import org.junit.jupiter.api.io.TempDir;
  * address), hostPath, ConfigMap and emptyDir volumes with their mount modes. A field the
  * translation does not know fails the test rather than being skipped. The pod must become
  * ready by its readiness probe, trace a host connection into the node's data directory naming
- * the node, and stop cleanly on SIGTERM within its grace period.
+ * the node, name the pod, namespace, container and node of a process in a pod's cgroup (the pod's
+ * kubelet log directories made by the test in the kubelet's layout: no kubelet runs here), and
+ * stop cleanly on SIGTERM within its grace period.
  */
 @Tag("package")
 class ChartPodTest {
@@ -69,13 +72,26 @@ class ChartPodTest {
     @Test
     void theDaemonSetsPodTracesTheNode() throws Exception {
         Path data = work.resolve("node-data");
+        // A pod of this node as the kubelet lays it out: its cgroup (systemd driver, containerd)
+        // and its log directories, whose names the pod reads through the chart's hostPath mounts.
+        String uid = java.util.UUID.randomUUID().toString();
+        String containerId = java.util.HexFormat.of().formatHex(java.nio.ByteBuffer.allocate(32)
+                .putLong(System.nanoTime()).putLong(uid.hashCode()).array());
+        Path kubeletLogs = work.resolve("kubelet-log");
+        Path podLog = Files.createDirectories(kubeletLogs.resolve("pods/shop_web-7d4b9c-x2x9z_" + uid + "/app"))
+                .resolve("0.log");
+        Files.writeString(podLog, "");
+        Files.createDirectories(kubeletLogs.resolve("containers"));
+        Files.createSymbolicLink(kubeletLogs.resolve("containers/web-7d4b9c-x2x9z_shop_app-" + containerId + ".log"),
+                podLog);
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
         KubernetesObjects objects = KubernetesObjects.parse(new Helm(chart).template().withName("tcptrace")
                 .withNamespace("tcptrace").withKubeVersion("1.31.0").set("sinks", "file")
-                .set("dataHostPath", data.toString()).set("metrics.port", port).call());
+                .set("dataHostPath", data.toString()).set("metrics.port", port)
+                .set("kubeletLogDir", kubeletLogs.toString()).call());
         DaemonSet ds = objects.one(DaemonSet.class);
         PodSpec pod = ds.getSpec().getTemplate().getSpec();
         assertEquals(1, pod.getContainers().size());
@@ -113,6 +129,25 @@ class ChartPodTest {
             assertEquals(ProcessHandle.current().pid(), connect.path("process_id").asLong(), "a process of the node");
             assertEquals(node, connect.path("host").asText(), "the event names the node (downward API)");
             EventsFile.await(events, "close", dest, tracer::logText);
+
+            try (TestCgroup cgroup = new TestCgroup(io.tcptrace.process.CgroupPaths.findMount(),
+                    "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod" + uid.replace('-', '_')
+                            + ".slice/cri-containerd-" + containerId + ".scope")) {
+                int podDest;
+                try (ServerSocket server = new ServerSocket(0)) {
+                    podDest = server.getLocalPort();
+                    Process p = new ProcessBuilder("sh", "-c", cgroup.enterCommand() + " && exec bash -c 'exec 3<>/dev/tcp/127.0.0.1/"
+                            + podDest + "'").start();
+                    server.accept().close();
+                    p.waitFor();
+                }
+                JsonNode inPod = EventsFile.await(events, "connect", podDest, tracer::logText);
+                assertEquals("shop", inPod.path("k8s_namespace").asText(), inPod.toString());
+                assertEquals("web-7d4b9c-x2x9z", inPod.path("k8s_pod_name").asText());
+                assertEquals("app", inPod.path("k8s_container_name").asText());
+                assertEquals(node, inPod.path("k8s_node_name").asText());
+                assertEquals(containerId, inPod.path("container_id").asText());
+            }
 
             long stopStart = System.nanoTime();
             assertEquals(143, tracer.sigterm());

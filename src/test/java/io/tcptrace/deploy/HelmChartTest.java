@@ -73,7 +73,8 @@ class HelmChartTest {
         assertEquals(List.of("ALL"), sc.getCapabilities().getDrop());
         assertEquals(List.of("BPF", "PERFMON", "SYS_PTRACE"), sc.getCapabilities().getAdd());
         assertEquals(Map.of("/sys/kernel/tracing", true, "/sys/fs/cgroup", true, "/etc/tcptrace/routes", true,
-                "/var/lib/tcptrace", false, "/tmp", false), c.getVolumeMounts().stream().collect(Collectors.toMap(
+                "/var/lib/tcptrace", false, "/tmp", false, "/var/log/pods", true, "/var/log/containers", true),
+                c.getVolumeMounts().stream().collect(Collectors.toMap(
                         m -> m.getMountPath(), m -> Boolean.TRUE.equals(m.getReadOnly()))));
         for (var probe : List.of(c.getReadinessProbe(), c.getLivenessProbe(), c.getStartupProbe())) {
             assertEquals("/observe/health", probe.getHttpGet().getPath());
@@ -90,7 +91,7 @@ class HelmChartTest {
                 Base64.getEncoder().encodeToString(TOKEN.getBytes()), -1).length - 1,
                 "the token appears once, base64 in the Secret");
         assertEquals("spec.nodeName", env(c, "TCPTRACE_HOST").getValueFrom().getFieldRef().getFieldPath());
-        assertEquals("spec.nodeName", env(c, "K8S_NODE_NAME").getValueFrom().getFieldRef().getFieldPath());
+        assertEquals("spec.nodeName", env(c, "TCPTRACE_K8S_NODE_NAME").getValueFrom().getFieldRef().getFieldPath());
         assertEquals("status.podIP", env(c, "CAMEL_MANAGEMENT_HOST").getValueFrom().getFieldRef().getFieldPath());
 
         ServiceAccount sa = objects.one(ServiceAccount.class);
