@@ -53,6 +53,8 @@ public class BccEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "hostName": target.getConfiguration().setHostName(property(camelContext, java.lang.String.class, value)); return true;
         case "ipversion":
         case "ipVersion": target.getConfiguration().setIpVersion(property(camelContext, java.lang.String.class, value)); return true;
+        case "kubernetesapi":
+        case "kubernetesApi": target.getConfiguration().setKubernetesApi(property(camelContext, java.lang.String.class, value)); return true;
         case "kuberneteslogdir":
         case "kubernetesLogDir": target.getConfiguration().setKubernetesLogDir(property(camelContext, java.lang.String.class, value)); return true;
         case "kubernetesnodename":
@@ -113,6 +115,8 @@ public class BccEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "hostName": return java.lang.String.class;
         case "ipversion":
         case "ipVersion": return java.lang.String.class;
+        case "kubernetesapi":
+        case "kubernetesApi": return java.lang.String.class;
         case "kuberneteslogdir":
         case "kubernetesLogDir": return java.lang.String.class;
         case "kubernetesnodename":
@@ -174,6 +178,8 @@ public class BccEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "hostName": return target.getConfiguration().getHostName();
         case "ipversion":
         case "ipVersion": return target.getConfiguration().getIpVersion();
+        case "kubernetesapi":
+        case "kubernetesApi": return target.getConfiguration().getKubernetesApi();
         case "kuberneteslogdir":
         case "kubernetesLogDir": return target.getConfiguration().getKubernetesLogDir();
         case "kubernetesnodename":

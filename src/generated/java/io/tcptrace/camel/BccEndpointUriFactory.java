@@ -23,7 +23,7 @@ public class BccEndpointUriFactory extends org.apache.camel.support.component.En
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(30);
+        Set<String> props = new HashSet<>(31);
         props.add("boostPriority");
         props.add("bpfSource");
         props.add("bridgeErrorHandler");
@@ -40,6 +40,7 @@ public class BccEndpointUriFactory extends org.apache.camel.support.component.En
         props.add("excludePids");
         props.add("hostName");
         props.add("ipVersion");
+        props.add("kubernetesApi");
         props.add("kubernetesLogDir");
         props.add("kubernetesNodeName");
         props.add("lostWarnInterval");

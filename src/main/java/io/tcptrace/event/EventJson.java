@@ -144,6 +144,8 @@ public final class EventJson {
             optional(Field.K8S_NAMESPACE, c.pod().namespace());
             optional(Field.K8S_POD_NAME, c.pod().podName());
             optional(Field.K8S_CONTAINER_NAME, c.pod().containerName());
+            optional(Field.K8S_WORKLOAD_KIND, c.pod().workloadKind());
+            optional(Field.K8S_WORKLOAD_NAME, c.pod().workloadName());
             optional(Field.K8S_NODE_NAME, c.pod().nodeName());
         }
     }

@@ -102,6 +102,10 @@ public class TracerConfiguration implements Cloneable {
     @UriParam(label = "process", description = "This Kubernetes node's name (the downward API's spec.nodeName), put"
                             + " in the events of processes in pods as k8s_node_name; empty: not set")
     private String kubernetesNodeName;
+    @UriParam(label = "process", description = "Watch this node's pods on the Kubernetes API server for their names"
+                            + " and owning workloads: auto (inside a cluster when kubernetesNodeName is set), true"
+                            + " or false", defaultValue = "auto", enums = "auto,true,false")
+    private String kubernetesApi = "auto";
     @UriParam(label = "process", description = "Processes remembered in the process cache (exited ones are evicted"
                             + " first, then the least recently used)", defaultValue = "65536")
     private int processCacheMax = 65536;
@@ -411,11 +415,24 @@ public class TracerConfiguration implements Cloneable {
         this.kubernetesNodeName = name == null || name.isEmpty() ? null : name;
     }
 
+    public String getKubernetesApi() {
+        return kubernetesApi;
+    }
+
+    public void setKubernetesApi(String mode) {
+        if (!java.util.Set.of("auto", "true", "false").contains(mode)) {
+            throw new IllegalArgumentException("kubernetesApi='" + mode + "' must be auto, true or false"
+                    + " (tcptrace.k8s.api)");
+        }
+        this.kubernetesApi = mode;
+    }
+
     /** The process context's settings from these options (the rest at their defaults). */
     public ProcessSettings processSettings() {
         return ProcessSettings.defaults().withCmdline(cmdline, cmdlineMaxBytes).withProcessCacheMax(processCacheMax)
                 .withBudgetMillis(processLookupBudget)
-                .withKubernetes(new ProcessSettings.Kubernetes(java.nio.file.Path.of(kubernetesLogDir), kubernetesNodeName));
+                .withKubernetes(new ProcessSettings.Kubernetes(java.nio.file.Path.of(kubernetesLogDir), kubernetesNodeName,
+                        io.tcptrace.kubernetes.PodDirectory.ApiMode.valueOf(kubernetesApi.toUpperCase(java.util.Locale.ROOT))));
     }
 
     /** Linux's PID_MAX_LIMIT: no pid is above it. */

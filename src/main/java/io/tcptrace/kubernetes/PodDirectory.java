@@ -12,16 +12,19 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Kubernetes names of the pod behind a container id or pod uid (both from the cgroup path),
- * for the process context. A lookup reads an immutable snapshot and never waits; a miss asks the
- * loader thread to read the kubelet's log directories again, at most once a second, so a new
- * pod's first events may go out without the names (counted as misses) and its next ones carry
- * them. Off, silently, where no kubelet writes pod logs ({@link #open}).
+ * for the process context. Two sources: the API server's view of this node's pods
+ * ({@link ApiPods}: names and the owning workload), when it is asked, and the kubelet's log
+ * directories ({@link KubeletLogs}: names only, no access needed). A lookup reads maps and never
+ * waits; a miss asks the loader thread to read the log directories again, at most once a second,
+ * so a new pod's first events may go out without the names (counted as misses) and its next ones
+ * carry them. Off, silently, where neither source exists ({@link #open}).
  */
 public final class PodDirectory {
     private static final Logger LOG = LoggerFactory.getLogger(PodDirectory.class);
     static final long REFRESH_GAP_NANOS = 1_000_000_000L;
 
     private final KubeletLogs logs;
+    private final ApiPods api;
     private final Executor loader;
     private volatile KubeletLogs.Snapshot snapshot = KubeletLogs.Snapshot.EMPTY;
     private final AtomicBoolean refreshing = new AtomicBoolean();
@@ -30,45 +33,99 @@ public final class PodDirectory {
     private final LongAdder misses = new LongAdder();
     private final LongAdder refreshFailures = new LongAdder();
 
-    /** Counters for metrics; {@code dropped}: entries left out of the last reading by the bound. */
-    public record Stats(long hits, long misses, int pods, int containers, int dropped, long refreshFailures) {
+    /**
+     * Counters for metrics; {@code dropped}: entries left out by the bound (the log directories'
+     * last reading, and pods the API reported beyond it).
+     */
+    public record Stats(long hits, long misses, int pods, int containers, long dropped, long refreshFailures,
+            boolean apiWatching) {
     }
 
-    PodDirectory(KubeletLogs logs, Executor loader) {
+    /** {@code logs} or {@code api} may be null (not both). */
+    PodDirectory(KubeletLogs logs, ApiPods api, Executor loader) {
         this.logs = logs;
+        this.api = api;
         this.loader = loader;
     }
 
+    /** Whether to ask the API server: {@code auto} inside a cluster when the node's name is known. */
+    public enum ApiMode { AUTO, TRUE, FALSE }
+
     /**
-     * The directory of this node's pods, or null when {@code logRoot/pods} does not exist (not a
-     * Kubernetes node, or its logs are not mounted). Reads the directories once now.
+     * The directory of this node's pods, or null when neither {@code logRoot/pods} exists nor the
+     * API is to be asked (not a Kubernetes node). Reads the directories once now and starts the
+     * API's watch (in-cluster configuration: the pod's ServiceAccount) without waiting for it.
      */
-    public static PodDirectory open(Path logRoot, String nodeName, int maxEntries, Executor loader) {
-        KubeletLogs logs = new KubeletLogs(logRoot, maxEntries, nodeName == null || nodeName.isBlank() ? null : nodeName);
-        if (!logs.present()) {
+    public static PodDirectory open(Path logRoot, String nodeName, ApiMode apiMode, int maxEntries, Executor loader) {
+        String node = nodeName == null || nodeName.isBlank() ? null : nodeName;
+        boolean inCluster = System.getenv("KUBERNETES_SERVICE_HOST") != null;
+        boolean ask = apiMode == ApiMode.TRUE || (apiMode == ApiMode.AUTO && inCluster && node != null);
+        if (ask && node == null) {
+            throw new IllegalArgumentException("tcptrace.k8s.api=true needs this node's name: set tcptrace.k8s.node-name"
+                    + " (TCPTRACE_K8S_NODE_NAME, from the downward API's spec.nodeName)");
+        }
+        ApiPods api = null;
+        if (ask) {
+            // The pod's ServiceAccount (or a kubeconfig); few request retries, so a failure is told
+            // within a second or two, and the informer's own backoff takes over.
+            var config = new io.fabric8.kubernetes.client.ConfigBuilder(io.fabric8.kubernetes.client.Config.autoConfigure(null))
+                    .withRequestRetryBackoffLimit(3).build();
+            api = ApiPods.start(new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(config)
+                    .withTaskExecutor(loader).build(), node, maxEntries);
+        }
+        return open(new KubeletLogs(logRoot, maxEntries, node), api, loader);
+    }
+
+    /** As above, with the API's pods given (or null). */
+    static PodDirectory open(KubeletLogs logs, ApiPods api, Executor loader) {
+        boolean haveLogs = logs.present();
+        if (!haveLogs && api == null) {
             return null;
         }
-        PodDirectory d = new PodDirectory(logs, loader);
-        d.refresh();
-        Stats s = d.stats();
-        LOG.info("kubernetes: {} pods and {} containers from the kubelet's logs in {}", s.pods(), s.containers(),
-                logRoot);
+        PodDirectory d = new PodDirectory(haveLogs ? logs : null, api, loader);
+        if (haveLogs) {
+            d.refresh();
+            Stats s = d.stats();
+            LOG.info("kubernetes: {} pods and {} containers from the kubelet's logs in {}", s.pods(), s.containers(),
+                    logs.root());
+        }
         return d;
     }
 
-    /** The pod of this container (or else of this pod uid); null when unknown. Never blocks. */
+    /**
+     * The pod of this container (or else of this pod uid); null when unknown. Never blocks. The
+     * API's answer wins; the log directories' names get the API's workload when it knows the pod.
+     */
     public PodMetadata lookup(String containerId, String podUid) {
         if (containerId == null && podUid == null) {
             return null;
         }
-        KubeletLogs.Snapshot s = snapshot;
-        PodMetadata found = containerId == null ? null : s.byContainer().get(containerId);
-        if (found == null && podUid != null) {
-            found = s.byPod().get(podUid);
+        if (api != null && containerId != null) {
+            PodMetadata m = api.byContainer(containerId);
+            if (m != null) {
+                hits.increment();
+                return m;
+            }
+        }
+        PodMetadata fromApi = api == null || podUid == null ? null : api.byPod(podUid);
+        PodMetadata found = null;
+        if (logs != null) {
+            KubeletLogs.Snapshot s = snapshot;
+            found = containerId == null ? null : s.byContainer().get(containerId);
+            if (found == null && podUid != null && fromApi == null) {
+                found = s.byPod().get(podUid);
+            }
+        }
+        if (found != null && fromApi != null && found.containerName() != null) {
+            found = found.withWorkload(fromApi.workloadKind(), fromApi.workloadName());
+        } else if (found == null) {
+            found = fromApi;
         }
         if (found == null || (containerId != null && found.containerName() == null)) {
             misses.increment();
-            requestRefresh();
+            if (logs != null) {
+                requestRefresh();
+            }
             return found;
         }
         hits.increment();
@@ -106,7 +163,15 @@ public final class PodDirectory {
 
     public Stats stats() {
         KubeletLogs.Snapshot s = snapshot;
-        return new Stats(hits.sum(), misses.sum(), s.byPod().size(), s.byContainer().size(), s.dropped(),
-                refreshFailures.sum());
+        return new Stats(hits.sum(), misses.sum(), Math.max(s.byPod().size(), api == null ? 0 : api.pods()),
+                s.byContainer().size(), s.dropped() + (api == null ? 0 : api.dropped.sum()), refreshFailures.sum(),
+                api != null && api.watching());
+    }
+
+    /** Stops the API's watch, if any. */
+    public void close() {
+        if (api != null) {
+            api.close();
+        }
     }
 }

@@ -101,6 +101,10 @@ public final class TcptraceMetrics {
             ProcessContext.Stats s = e.getProcessContextStats();
             return s == null || s.pods() == null ? 0 : s.pods().pods();
         }).description("pods the kubelet's logs name on this node").register(registry);
+        Gauge.builder("tcptrace.kubernetes.api.watching", source, e -> {
+            ProcessContext.Stats s = e.getProcessContextStats();
+            return s != null && s.pods() != null && s.pods().apiWatching() ? 1 : 0;
+        }).description("1 while this node's pods are watched on the API server").register(registry);
         Gauge.builder("tcptrace.kubernetes.dropped", source, e -> {
             ProcessContext.Stats s = e.getProcessContextStats();
             return s == null || s.pods() == null ? 0 : s.pods().dropped();

@@ -80,7 +80,7 @@ public final class ProcessContext implements AutoCloseable {
             users.prefetch(uid);
         });
         this.pods = PodDirectory.open(settings.kubernetes().logDir(), settings.kubernetes().nodeName(),
-                settings.cgroupCacheMax(), loader);
+                settings.kubernetes().api(), settings.cgroupCacheMax(), loader);
     }
 
     /**
@@ -185,6 +185,9 @@ public final class ProcessContext implements AutoCloseable {
 
     @Override
     public void close() {
+        if (pods != null) {
+            pods.close();
+        }
         if (ownLoader) {
             loader.shutdownNow();
         }

@@ -21,9 +21,12 @@ public record ProcessSettings(boolean cmdline, int cmdlineMaxBytes, int pathMaxB
     /**
      * @param logDir   the kubelet's log root ({@code /var/log}): pods and containers by name; none there, no names
      * @param nodeName the node's name (from the downward API), or null
+     * @param api      whether to watch this node's pods on the API server (names and workloads)
      */
-    public record Kubernetes(java.nio.file.Path logDir, String nodeName) {
-        public static final Kubernetes DEFAULT = new Kubernetes(java.nio.file.Path.of("/var/log"), null);
+    public record Kubernetes(java.nio.file.Path logDir, String nodeName,
+            io.tcptrace.kubernetes.PodDirectory.ApiMode api) {
+        public static final Kubernetes DEFAULT = new Kubernetes(java.nio.file.Path.of("/var/log"), null,
+                io.tcptrace.kubernetes.PodDirectory.ApiMode.AUTO);
     }
     public static final int CMDLINE_MAX_LIMIT = 32768;
 

@@ -149,6 +149,15 @@ class ChartPodTest {
                 assertEquals(containerId, inPod.path("container_id").asText());
             }
 
+            // No API server here: the pod watch fails and says so (once per 10 minutes); the names above
+            // came from the kubelet's logs meanwhile.
+            String warning = "kubernetes API: cannot list or watch the pods of node " + node;
+            for (int i = 0; i < 300 && !tracer.logText().contains(warning); i++) {
+                Thread.sleep(100);
+            }
+            assertTrue(tracer.logText().contains(warning), tracer.logText());
+            assertEquals(1, tracer.log().stream().filter(l -> l.contains(warning)).count(), "said once");
+
             long stopStart = System.nanoTime();
             assertEquals(143, tracer.sigterm());
             double stopSeconds = (System.nanoTime() - stopStart) / 1e9;

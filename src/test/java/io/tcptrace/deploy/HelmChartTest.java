@@ -59,7 +59,7 @@ class HelmChartTest {
         DaemonSet ds = objects.one(DaemonSet.class);
         PodSpec pod = ds.getSpec().getTemplate().getSpec();
         assertTrue(pod.getHostPID() && pod.getHostNetwork(), "host pid and network namespaces");
-        assertFalse(pod.getAutomountServiceAccountToken(), "no API token mounted: the tracer uses no API");
+        assertTrue(pod.getAutomountServiceAccountToken(), "the API token, for the pod watch");
         assertEquals(45L, pod.getTerminationGracePeriodSeconds());
         assertTrue(pod.getTolerations().stream().anyMatch(t -> "Exists".equals(t.getOperator()) && t.getKey() == null),
                 "runs on tainted nodes too");
@@ -96,8 +96,27 @@ class HelmChartTest {
 
         ServiceAccount sa = objects.one(ServiceAccount.class);
         assertEquals(sa.getMetadata().getName(), pod.getServiceAccountName());
-        assertFalse(sa.getAutomountServiceAccountToken());
-        assertEquals(List.of(), objects.kinds().stream().filter(k -> k.contains("Role")).toList(), "no RBAC: no API use");
+        assertFalse(sa.getAutomountServiceAccountToken(), "mounted only where the DaemonSet asks for it");
+        assertEquals("true", env(c, "TCPTRACE_K8S_API").getValue());
+        var role = objects.one(io.fabric8.kubernetes.api.model.rbac.ClusterRole.class);
+        assertEquals(1, role.getRules().size(), "one rule");
+        var rule = role.getRules().get(0);
+        assertEquals(List.of(""), rule.getApiGroups());
+        assertEquals(List.of("pods"), rule.getResources());
+        assertEquals(List.of("get", "list", "watch"), rule.getVerbs(), "read only");
+        var binding = objects.one(io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding.class);
+        assertEquals(role.getMetadata().getName(), binding.getRoleRef().getName());
+        assertEquals(sa.getMetadata().getName(), binding.getSubjects().get(0).getName());
+        assertEquals("tcptrace", binding.getSubjects().get(0).getNamespace());
+    }
+
+    @Test
+    void withoutTheApiNoRoleAndNoToken() throws Exception {
+        KubernetesObjects objects = render(Map.of("kubernetesApi.enabled", "false"));
+        PodSpec pod = objects.one(DaemonSet.class).getSpec().getTemplate().getSpec();
+        assertFalse(pod.getAutomountServiceAccountToken());
+        assertEquals("false", env(pod.getContainers().get(0), "TCPTRACE_K8S_API").getValue());
+        assertEquals(List.of(), objects.kinds().stream().filter(k -> k.contains("Role")).toList(), "no RBAC");
     }
 
     @Test

@@ -32,7 +32,10 @@ record KubernetesObjects(List<HasMetadata> objects, String text) {
     private static final Map<String, Class<? extends HasMetadata>> KINDS = Map.of(
             "apps/v1/DaemonSet", DaemonSet.class, "v1/ConfigMap", ConfigMap.class, "v1/Secret", Secret.class,
             "v1/ServiceAccount", ServiceAccount.class, "v1/Service", Service.class,
-            "monitoring.coreos.com/v1/ServiceMonitor", ServiceMonitor.class);
+            "monitoring.coreos.com/v1/ServiceMonitor", ServiceMonitor.class,
+            "rbac.authorization.k8s.io/v1/ClusterRole", io.fabric8.kubernetes.api.model.rbac.ClusterRole.class,
+            "rbac.authorization.k8s.io/v1/ClusterRoleBinding",
+            io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding.class);
     private static final ObjectMapper MAPPER = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES).build();
 
