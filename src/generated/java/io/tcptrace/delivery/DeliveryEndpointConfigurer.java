@@ -23,6 +23,8 @@ public class DeliveryEndpointConfigurer extends PropertyConfigurerSupport implem
     public boolean configure(CamelContext camelContext, Object obj, String name, Object value, boolean ignoreCase) {
         DeliveryEndpoint target = (DeliveryEndpoint) obj;
         switch (ignoreCase ? name.toLowerCase() : name) {
+        case "deadlettermaxbytes":
+        case "deadLetterMaxBytes": target.getConfiguration().setDeadLetterMaxBytes(property(camelContext, long.class, value)); return true;
         case "lazystartproducer":
         case "lazyStartProducer": target.setLazyStartProducer(property(camelContext, boolean.class, value)); return true;
         case "lingermillis":
@@ -35,6 +37,8 @@ public class DeliveryEndpointConfigurer extends PropertyConfigurerSupport implem
         case "maxSpoolBytes": target.getConfiguration().setMaxSpoolBytes(property(camelContext, long.class, value)); return true;
         case "queuecapacity":
         case "queueCapacity": target.getConfiguration().setQueueCapacity(property(camelContext, int.class, value)); return true;
+        case "resenddeadletter":
+        case "resendDeadLetter": target.getConfiguration().setResendDeadLetter(property(camelContext, boolean.class, value)); return true;
         case "retrybasemillis":
         case "retryBaseMillis": target.getConfiguration().setRetryBaseMillis(property(camelContext, long.class, value)); return true;
         case "retrymaxmillis":
@@ -51,6 +55,8 @@ public class DeliveryEndpointConfigurer extends PropertyConfigurerSupport implem
     @Override
     public Class<?> getOptionType(String name, boolean ignoreCase) {
         switch (ignoreCase ? name.toLowerCase() : name) {
+        case "deadlettermaxbytes":
+        case "deadLetterMaxBytes": return long.class;
         case "lazystartproducer":
         case "lazyStartProducer": return boolean.class;
         case "lingermillis":
@@ -63,6 +69,8 @@ public class DeliveryEndpointConfigurer extends PropertyConfigurerSupport implem
         case "maxSpoolBytes": return long.class;
         case "queuecapacity":
         case "queueCapacity": return int.class;
+        case "resenddeadletter":
+        case "resendDeadLetter": return boolean.class;
         case "retrybasemillis":
         case "retryBaseMillis": return long.class;
         case "retrymaxmillis":
@@ -80,6 +88,8 @@ public class DeliveryEndpointConfigurer extends PropertyConfigurerSupport implem
     public Object getOptionValue(Object obj, String name, boolean ignoreCase) {
         DeliveryEndpoint target = (DeliveryEndpoint) obj;
         switch (ignoreCase ? name.toLowerCase() : name) {
+        case "deadlettermaxbytes":
+        case "deadLetterMaxBytes": return target.getConfiguration().getDeadLetterMaxBytes();
         case "lazystartproducer":
         case "lazyStartProducer": return target.isLazyStartProducer();
         case "lingermillis":
@@ -92,6 +102,8 @@ public class DeliveryEndpointConfigurer extends PropertyConfigurerSupport implem
         case "maxSpoolBytes": return target.getConfiguration().getMaxSpoolBytes();
         case "queuecapacity":
         case "queueCapacity": return target.getConfiguration().getQueueCapacity();
+        case "resenddeadletter":
+        case "resendDeadLetter": return target.getConfiguration().isResendDeadLetter();
         case "retrybasemillis":
         case "retryBaseMillis": return target.getConfiguration().getRetryBaseMillis();
         case "retrymaxmillis":

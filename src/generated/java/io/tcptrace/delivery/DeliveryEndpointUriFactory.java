@@ -23,7 +23,8 @@ public class DeliveryEndpointUriFactory extends org.apache.camel.support.compone
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(12);
+        Set<String> props = new HashSet<>(14);
+        props.add("deadLetterMaxBytes");
         props.add("lazyStartProducer");
         props.add("lingerMillis");
         props.add("maxBatchBytes");
@@ -31,6 +32,7 @@ public class DeliveryEndpointUriFactory extends org.apache.camel.support.compone
         props.add("maxSpoolBytes");
         props.add("name");
         props.add("queueCapacity");
+        props.add("resendDeadLetter");
         props.add("retryBaseMillis");
         props.add("retryMaxMillis");
         props.add("sender");

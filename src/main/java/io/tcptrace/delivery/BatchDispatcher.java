@@ -40,6 +40,8 @@ final class BatchDispatcher {
     /** The destination's refusal of this sink's configuration, until it accepts again; null when none. */
     private volatile String misconfigured;
     private long rejectedSinceLog;
+    private long lastLossLog;
+    private long lostSinceLog;
 
     BatchDispatcher(String name, BatchSender sender, Spool deadLetter, DeliveryStats stats, int maxEvents,
                     long maxBytes) {
@@ -160,13 +162,29 @@ final class BatchDispatcher {
 
     /** Dead-letters refused records; one ERROR for the first refusal, then at most one a minute. */
     private void deadLetter(List<byte[]> refused, String reason) {
+        long fullBefore = deadLetter.lost(Spool.Loss.SPOOL_FULL);
         if (deadLetter.append(refused)) {
             deadLetter.flush();   // a refused write is held by the spool and retried, not lost
             stats.deadLettered(refused.size());
         } else {
-            stats.lost(DeliveryStats.Loss.DEAD_LETTER_FAILED, refused.size());
-            LOG.error("{}: {} refused records lost: the dead-letter spool {} cannot be written; free space", name,
-                    refused.size(), deadLetter.dir());
+            boolean full = deadLetter.lost(Spool.Loss.SPOOL_FULL) > fullBefore;
+            stats.lost(full ? DeliveryStats.Loss.DEAD_LETTER_FULL : DeliveryStats.Loss.DEAD_LETTER_FAILED,
+                    refused.size());
+            lostSinceLog += refused.size();
+            long now = System.nanoTime();
+            if (lastLossLog == 0 || now - lastLossLog >= ERROR_INTERVAL_NANOS) {
+                if (full) {
+                    LOG.error("{}: {} refused records lost: the dead-letter spool {} is at its size limit ({} bytes,"
+                            + " the sink's dead-letter-max-bytes); resend what it holds (resend-dead-letter) or remove"
+                            + " it (repeats summed up at most once a minute)", name, lostSinceLog, deadLetter.dir(),
+                            deadLetter.bytesOnDisk());
+                } else {
+                    LOG.error("{}: {} refused records lost: the dead-letter spool {} cannot be written; free space"
+                            + " (repeats summed up at most once a minute)", name, lostSinceLog, deadLetter.dir());
+                }
+                lastLossLog = now;
+                lostSinceLog = 0;
+            }
         }
         if (reason == null) {
             return; // logged by the caller
@@ -175,7 +193,7 @@ final class BatchDispatcher {
         long now = System.nanoTime();
         if (lastRejectLog == 0 || now - lastRejectLog >= ERROR_INTERVAL_NANOS) {
             LOG.error("{}: the destination refused {} records for good ({}): moved to the dead-letter spool {}; fix the"
-                    + " cause, then move the files back into the spool directory ({} dead-lettered so far; repeats"
+                    + " cause, then start once with the sink's resend-dead-letter setting true ({} dead-lettered so far; repeats"
                     + " are summed up at most once a minute)", name, rejectedSinceLog, reason, deadLetter.dir(),
                     stats.getDeadLettered());
             lastRejectLog = now;

@@ -16,6 +16,13 @@ public class DeliveryConfiguration {
     @UriParam(description = "Spool size limit in bytes; records beyond it are lost and counted",
               defaultValue = "1073741824")
     private long maxSpoolBytes = 1L << 30;
+    @UriParam(description = "Dead-letter spool size limit in bytes; records the destination refuses beyond it are"
+                            + " lost and counted (dead_letter_full)", defaultValue = "268435456")
+    private long deadLetterMaxBytes = 256L << 20;
+    @UriParam(description = "At start, move what waits in the dead-letter spool back into the spool, to be sent"
+                            + " again after what the spool holds (each record once: the files are moved, not copied)",
+              defaultValue = "false")
+    private boolean resendDeadLetter;
     @UriParam(description = "Records held in memory before new ones go to the spool", defaultValue = "20000")
     private int queueCapacity = 20_000;
     @UriParam(description = "Most records in one batch", defaultValue = "1000")
@@ -55,6 +62,22 @@ public class DeliveryConfiguration {
 
     public void setMaxSpoolBytes(long maxSpoolBytes) {
         this.maxSpoolBytes = (long) inRange("maxSpoolBytes", maxSpoolBytes, 1024L, Long.MAX_VALUE, "spool-max-bytes");
+    }
+
+    public long getDeadLetterMaxBytes() {
+        return deadLetterMaxBytes;
+    }
+
+    public void setDeadLetterMaxBytes(long bytes) {
+        this.deadLetterMaxBytes = inRange("deadLetterMaxBytes", bytes, 1L << 20, Long.MAX_VALUE, "dead-letter-max-bytes");
+    }
+
+    public boolean isResendDeadLetter() {
+        return resendDeadLetter;
+    }
+
+    public void setResendDeadLetter(boolean resend) {
+        this.resendDeadLetter = resend;
     }
 
     public int getQueueCapacity() {

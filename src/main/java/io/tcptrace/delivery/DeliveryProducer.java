@@ -64,13 +64,34 @@ public class DeliveryProducer extends DefaultProducer {
         this.sender = config.getSender();
     }
 
+    /**
+     * What waits in the dead-letter spool is said at every start; with resendDeadLetter it is
+     * moved into the spool first, to be sent after what the spool holds.
+     */
+    private void deadLetterAtStart() throws IOException {
+        if (!deadLetter.hasSealed()) {
+            return;
+        }
+        long records = deadLetter.sealedRecords();
+        if (config.isResendDeadLetter()) {
+            long bytes = spool.adoptSealedOf(deadLetter);
+            LOG.info("{}: {} records ({} bytes) moved from the dead-letter spool {} back into the spool: they are sent"
+                    + " again after what the spool held", name, records, bytes, deadLetter.dir());
+        } else {
+            LOG.warn("{}: {} records ({} bytes) the destination refused wait in the dead-letter spool {}. Fix the"
+                    + " cause (the ERROR that dead-lettered them names it), then start once with the {}"
+                    + " resend-dead-letter setting true to send them again.", name, records, deadLetter.bytesOnDisk(),
+                    deadLetter.dir(), name);
+        }
+    }
+
     @Override
     protected void doStart() throws Exception {
         super.doStart();
         Path dir = Path.of(config.getSpoolDir());
         try {
             spool = new Spool(dir.resolve("spool"), config.getMaxSpoolBytes());
-            deadLetter = new Spool(dir.resolve("dead-letter"), Long.MAX_VALUE);
+            deadLetter = new Spool(dir.resolve("dead-letter"), config.getDeadLetterMaxBytes());
         } catch (IOException e) {
             throw new IllegalStateException(name + " sink cannot use spool directory " + dir + " (" + e.getMessage()
                     + "): make it writable or set the sink's spool directory");
@@ -79,6 +100,7 @@ public class DeliveryProducer extends DefaultProducer {
             stats.lost(DeliveryStats.Loss.TORN_RECORD, spool.tornLines());
             LOG.warn("{} spool: {} record cut short by an abrupt stop was dropped", name, spool.tornLines());
         }
+        deadLetterAtStart();
         lock.lock();
         try {
             queue.clear();

@@ -15,7 +15,9 @@ public final class DeliveryStats {
         /** A record cut in half by an abrupt stop (kill -9), found in the spool at start. */
         TORN_RECORD("torn_record"),
         /** A refused record could not be written to the dead-letter spool. */
-        DEAD_LETTER_FAILED("dead_letter_failed");
+        DEAD_LETTER_FAILED("dead_letter_failed"),
+        /** A refused record found the dead-letter spool at its size limit. */
+        DEAD_LETTER_FULL("dead_letter_full");
 
         public final String label;
 

@@ -336,6 +336,43 @@ final class Spool {
         saveCursor();
     }
 
+    /**
+     * Moves the sealed segments of {@code other} (a spool just opened, nothing appended) behind
+     * this spool's, oldest first; each move is one rename, so after a crash every record is in
+     * exactly one of the two. Returns the bytes moved.
+     */
+    long adoptSealedOf(Spool other) throws IOException {
+        long moved = 0;
+        for (Path p : other.segments()) {
+            long size = Files.size(p);
+            Files.deleteIfExists(p.resolveSibling(p.getFileName() + CURSOR));
+            Files.move(p, segmentPath(nextSeq++), StandardCopyOption.ATOMIC_MOVE);
+            other.sealedBytes -= size;
+            sealedBytes += size;
+            moved += size;
+        }
+        return moved;
+    }
+
+    /** Records in the sealed segments (their newlines): for start-up messages, not the hot path. */
+    long sealedRecords() throws IOException {
+        long n = 0;
+        ByteBuffer buf = ByteBuffer.allocate(1 << 16);
+        for (Path p : segments()) {
+            try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+                while (ch.read(buf.clear()) > 0) {
+                    buf.flip();
+                    while (buf.hasRemaining()) {
+                        if (buf.get() == '\n') {
+                            n++;
+                        }
+                    }
+                }
+            }
+        }
+        return n;
+    }
+
     boolean isEmpty() {
         return openBytes == 0 && sealedBytes == 0 && heldBytes == 0;
     }

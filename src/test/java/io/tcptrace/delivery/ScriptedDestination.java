@@ -23,6 +23,8 @@ final class ScriptedDestination implements BatchSender {
     final List<Long> acceptedBytes = Collections.synchronizedList(new ArrayList<>());
     volatile boolean down;
     volatile String poison;
+    /** Refuses every record as data it cannot take (as HEC's code 6), until cleared. */
+    volatile boolean refuseAll;
     volatile long delayMillis;
     volatile long bodyLimit = Long.MAX_VALUE;
     volatile int tooLargeAnswers;
@@ -46,6 +48,9 @@ final class ScriptedDestination implements BatchSender {
         if (bytes > bodyLimit) {
             tooLargeAnswers++;
             return Result.tooLarge("HTTP 413 \"Content-Length of " + bytes + " too large (maximum is " + bodyLimit + ")\"");
+        }
+        if (refuseAll) {
+            return Result.rejected(0, batch.size(), "HTTP 400, HEC code 6");
         }
         batchSizes.add(batch.size());
         for (int i = 0; i < batch.size(); i++) {
