@@ -37,6 +37,7 @@ public class HecSender implements BatchSender {
 
     private String url;
     private String httpOptions = "throwExceptionOnFailure=false";
+    private long connectTimeoutMillis;   // 0: camel-http's default
     private String caFile;
     private boolean tlsInsecure;
     private String token;
@@ -231,6 +232,9 @@ public class HecSender implements BatchSender {
         StringBuilder q = new StringBuilder(httpOptions == null ? "" : httpOptions);
         q.append(q.length() > 0 ? "&" : "").append(clientOptions);
         q.append(q.length() > 0 ? "&" : "").append("responseTimeout=").append(currentTimeoutMillis);
+        if (connectTimeoutMillis > 0) {
+            q.append("&connectTimeout=").append(connectTimeoutMillis);
+        }
         return base + path + "?" + q;
     }
 
@@ -281,6 +285,11 @@ public class HecSender implements BatchSender {
 
     public void setAckPollMillis(long ackPollMillis) {
         this.ackPollMillis = positive("ackPollMillis", ackPollMillis);
+    }
+
+    /** How long to wait for a connection to HEC. */
+    public void setConnectTimeoutMillis(long millis) {
+        this.connectTimeoutMillis = positive("splunk.connect-timeout-ms (SPLUNK_CONNECT_TIMEOUT_MS)", millis);
     }
 
     /** How long to wait for HEC's answer to a batch; doubled after each timeout, up to ten times this. */

@@ -74,7 +74,8 @@ class StartupErrorsTest {
         "tcptrace.uids|-5|uids=-5: -5 is out of range 0 to 4294967294",
         "tcptrace.exclude-pids|0|excludePids=0: 0 is out of range 1 to 4194304",
         "tcptrace.buffer-pages|abc|tcptrace.buffer-pages (TCPTRACE_BUFFER_PAGES)=abc is not a whole number: the default is 8192",
-        "splunk.connect-timeout-ms|5s|splunk.connect-timeout-ms (SPLUNK_CONNECT_TIMEOUT_MS)=5s is not a whole number"})
+        "splunk.connect-timeout-ms|5s|splunk.connect-timeout-ms (SPLUNK_CONNECT_TIMEOUT_MS)=5s is not a whole number",
+        "splunk.connect-timeout-ms|-1|splunk.connect-timeout-ms (SPLUNK_CONNECT_TIMEOUT_MS)=-1 is out of range 1 to 86400000 (milliseconds)"})
     void aSettingOutOfItsRangeIsNamedWithTheRange(String setting, String value, String message) {
         String line = startFails(Map.of("tcptrace.sinks", "splunk", "splunk.hec-url", "http://127.0.0.1:9",
                 "splunk.hec-token", "00000000-0000-0000-0000-000000000000", "splunk.spool-dir",
