@@ -30,10 +30,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Declared as a bean in routes/sink-file.yaml, with {@link #open()} as its init method.
  */
-public class JsonLinesFile implements Processor {
+public class JsonLinesFile implements Processor, org.apache.camel.CamelContextAware {
     private static final Logger LOG = LoggerFactory.getLogger(JsonLinesFile.class);
     private static final long REPORT_INTERVAL_NANOS = 60_000_000_000L;
     private static final int BUFFER_BYTES = 1 << 16;
+    /** Lines wait at most this long for a batch's end before they are written anyway. */
+    static final long FLUSH_INTERVAL_MILLIS = 1000;
 
     private String path = "data/tcp-connect.jsonl";
     private long maxBytes = 100L * 1024 * 1024;
@@ -54,6 +56,8 @@ public class JsonLinesFile implements Processor {
     private long lastReport;
     private String lastError;
     private boolean announced;
+    private org.apache.camel.CamelContext camelContext;
+    private java.util.concurrent.ScheduledExecutorService flusher;
 
     /**
      * Checks that the output can be written (creating directories), so a bad path stops start-up
@@ -81,6 +85,9 @@ public class JsonLinesFile implements Processor {
 
     /** Appends the body as one line. Called on the poll thread, one exchange at a time. */
     public synchronized void write(Exchange exchange) {
+        if (flusher == null && camelContext != null) {
+            startFlusher();
+        }
         byte[] line = exchange.getMessage().getBody(byte[].class);
         try {
             rotateIfDue(line.length + 1);
@@ -124,8 +131,35 @@ public class JsonLinesFile implements Processor {
         return true;
     }
 
+    /**
+     * Lines are written at a batch's end ({@link BccConstants#BATCH_END}); a route step that drops
+     * that exchange (a filter) would leave them waiting for the next batch, possibly for good. So
+     * what is buffered is also written every second, by a thread from Camel's executor manager,
+     * started with the first line (camel-main builds a YAML route's beans twice; only the
+     * registered one writes).
+     */
+    private void startFlusher() {
+        flusher = camelContext.getExecutorServiceManager().newSingleThreadScheduledExecutor(this, "file-sink-flush");
+        flusher.scheduleWithFixedDelay(this::flush, FLUSH_INTERVAL_MILLIS, FLUSH_INTERVAL_MILLIS,
+                java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void setCamelContext(org.apache.camel.CamelContext camelContext) {
+        this.camelContext = camelContext;
+    }
+
+    @Override
+    public org.apache.camel.CamelContext getCamelContext() {
+        return camelContext;
+    }
+
     /** Writes what is buffered and closes; the bean's destroy method. */
     public synchronized void close() {
+        if (flusher != null) {
+            camelContext.getExecutorServiceManager().shutdown(flusher);
+            flusher = null;
+        }
         flush();
         closeChannel();
         report(true);

@@ -151,4 +151,30 @@ class JsonLinesFileTest {
             f.close();
         }
     }
+
+    /** A batch whose end never comes (a route filter dropped it): its lines are on disk within the flush interval. */
+    @Test
+    void linesWithoutABatchEndAreWrittenWithinASecond() throws Exception {
+        context.start();
+        JsonLinesFile f = new JsonLinesFile();
+        f.setCamelContext(context);
+        f.setPath(tmp.resolve("events.jsonl").toString());
+        f.open();
+        try {
+            f.write(line(1, false));
+            f.write(line(2, false));
+            assertEquals(0, Files.size(tmp.resolve("events.jsonl")), "buffered, waiting for the batch's end");
+            long deadline = System.nanoTime() + 3 * JsonLinesFile.FLUSH_INTERVAL_MILLIS * 1_000_000L;
+            while (Files.size(tmp.resolve("events.jsonl")) == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(List.of("{\"n\":1}", "{\"n\":2}"), Files.readAllLines(tmp.resolve("events.jsonl")));
+            assertEquals(2, f.getWritten());
+        } finally {
+            f.close();
+            context.stop();
+        }
+        assertTrue(Thread.getAllStackTraces().keySet().stream().noneMatch(t -> t.getName().contains("file-sink-flush")
+                && t.isAlive()), "the flush thread ends with the sink");
+    }
 }
