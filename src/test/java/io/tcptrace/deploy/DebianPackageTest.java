@@ -115,6 +115,21 @@ class DebianPackageTest {
         PosixFileAttributes a = Files.readAttributes(events, PosixFileAttributes.class);
         assertEquals("tcptrace", a.owner().getName());
         assertEquals("rw-r-----", PosixFilePermissions.toString(a.permissions()));
+
+        // The first run left its class-data archive in the cache directory; the next one maps it.
+        Path archive;
+        try (Stream<Path> files = Files.list(STATE.get(1))) {
+            archive = files.filter(p -> p.getFileName().toString().matches("tcptrace-\\d+-\\d+\\.jsa")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no class-data archive in " + STATE.get(1)));
+        }
+        assertEquals("tcptrace", Files.getOwner(archive).getName());
+        try (TracerProcess again = TracerProcess.start(asTheUnit(unit, env))) {
+            again.awaitReady();
+            assertTrue(Files.readString(Path.of("/proc", Long.toString(again.pid()), "maps")).contains(archive.toString()),
+                    "the second start maps " + archive);
+            assertTrue(again.log().stream().noneMatch(l -> l.contains("[cds]")), again.logText());
+            assertEquals(143, again.sigterm());
+        }
     }
 
     @Test
