@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tcptrace.LogCapture;
-import io.tcptrace.camel.BccConstants;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,10 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
-import org.apache.camel.CamelContext;
-import org.apache.camel.ProducerTemplate;
-import org.apache.camel.builder.RouteBuilder;
-import org.apache.camel.impl.DefaultCamelContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,46 +23,28 @@ import org.junit.jupiter.api.io.TempDir;
  * setting stays on for the next start.
  */
 class DeadLetterTest {
-    private static final String OPTIONS = "queueCapacity=1000&maxBatchEvents=100&lingerMillis=20"
-            + "&retryBaseMillis=20&retryMaxMillis=100&shutdownTimeoutMillis=5000";
-
     @TempDir
     Path tmp;
-    private final List<CamelContext> contexts = new ArrayList<>();
-    private ProducerTemplate template;
-    private CamelContext context;
+    private final List<DeliveryRoute> routes = new ArrayList<>();
+    private DeliveryRoute route;
 
     @AfterEach
     void stopAll() {
-        contexts.forEach(CamelContext::stop);
+        routes.forEach(DeliveryRoute::close);
     }
 
     private DeliveryEndpoint start(ScriptedDestination d, String extra) throws Exception {
-        context = new DefaultCamelContext();
-        contexts.add(context);
-        context.getRegistry().bind("dest", d);
-        context.addRoutes(new RouteBuilder() {
-            @Override
-            public void configure() {
-                from("direct:in").routeId("sink")
-                        .to("delivery:test?sender=#dest&spoolDir=" + tmp + "&" + OPTIONS + extra);
-            }
-        });
-        context.start();
-        template = context.createProducerTemplate();
-        return DeliveryEndpoint.find(context, "test").orElseThrow();
+        route = DeliveryRoute.start(d, extra, tmp);
+        routes.add(route);
+        return route.endpoint;
     }
 
     private void offer(String body) {
-        template.sendBodyAndHeader("direct:in", body.getBytes(StandardCharsets.UTF_8), BccConstants.BATCH_END, true);
+        route.offer(body.getBytes(StandardCharsets.UTF_8), true);
     }
 
     private static void await(BooleanSupplier done) throws InterruptedException {
-        long deadline = System.nanoTime() + 15_000_000_000L;
-        while (!done.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "timed out");
-            Thread.sleep(10);
-        }
+        DeliveryRoute.await(done);
     }
 
     private long deadLetterFiles() throws Exception {
@@ -85,7 +62,7 @@ class DeadLetterTest {
             offer("{\"n\":" + i + "}");
         }
         await(() -> e.getStats().getDeadLettered() == 250);
-        context.stop();
+        route.close();
 
         // The next start says what waits, and sends nothing of it.
         ScriptedDestination fixed = new ScriptedDestination();
@@ -96,7 +73,7 @@ class DeadLetterTest {
         }
         Thread.sleep(300);
         assertEquals(List.of(), fixed.received());
-        context.stop();
+        route.close();
 
         // With resendDeadLetter, after the spool's own records: here the spool holds 10 from an outage.
         ScriptedDestination down = new ScriptedDestination();
@@ -106,7 +83,7 @@ class DeadLetterTest {
             offer("{\"n\":" + i + "}");
         }
         Thread.sleep(200);
-        context.stop();
+        route.close();
         ScriptedDestination again = new ScriptedDestination();
         try (LogCapture log = new LogCapture()) {
             start(again, "&resendDeadLetter=true");
@@ -122,7 +99,7 @@ class DeadLetterTest {
         }
         assertEquals(want, again.received(), "the spool's records first, then the dead-lettered ones, each once");
         assertEquals(0, deadLetterFiles());
-        context.stop();
+        route.close();
 
         // The setting left on: nothing is sent twice.
         ScriptedDestination later = new ScriptedDestination();

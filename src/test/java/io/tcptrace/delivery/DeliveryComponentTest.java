@@ -27,18 +27,18 @@ import org.junit.jupiter.api.io.TempDir;
  * duplicates, no blocking, the spool, dead-letters, "too large" splits, timeouts, restarts.
  */
 class DeliveryComponentTest {
-    private static final String OPTIONS = "queueCapacity=1000&maxBatchEvents=100&lingerMillis=20"
-            + "&retryBaseMillis=20&retryMaxMillis=100&shutdownTimeoutMillis=5000";
-
     @TempDir
     Path tmp;
 
+    private final List<DeliveryRoute> routes = new ArrayList<>();
+    /** Contexts a test builds itself (two endpoints, a bad option). */
     private final List<CamelContext> contexts = new ArrayList<>();
     private CamelContext context;
     private ProducerTemplate template;
 
     @AfterEach
     void stopAll() {
+        routes.forEach(DeliveryRoute::close);
         contexts.forEach(CamelContext::stop);
     }
 
@@ -48,19 +48,11 @@ class DeliveryComponentTest {
     }
 
     private DeliveryEndpoint start(ScriptedDestination d, String extraOptions, Path spoolDir) throws Exception {
-        context = new DefaultCamelContext();
-        contexts.add(context);
-        context.getRegistry().bind("dest", d);
-        context.addRoutes(new RouteBuilder() {
-            @Override
-            public void configure() {
-                from("direct:in").routeId("sink")
-                        .to("delivery:test?sender=#dest&spoolDir=" + spoolDir + "&" + OPTIONS + extraOptions);
-            }
-        });
-        context.start();
-        template = context.createProducerTemplate();
-        return DeliveryEndpoint.find(context, "test").orElseThrow();
+        DeliveryRoute r = DeliveryRoute.start(d, extraOptions, spoolDir);
+        routes.add(r);
+        context = r.context;
+        template = r.template;
+        return r.endpoint;
     }
 
     private void offer(int i, boolean batchEnd) {
@@ -90,17 +82,13 @@ class DeliveryComponentTest {
     }
 
     private static void await(BooleanSupplier done) throws InterruptedException {
-        long deadline = System.nanoTime() + 15_000_000_000L;
-        while (!done.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "timed out");
-            Thread.sleep(10);
-        }
+        DeliveryRoute.await(done);
     }
 
     @Test
     void aBurstPastTheMemoryQueueGoesThroughTheSpoolInOrderInBoundedBatches() throws Exception {
         ScriptedDestination d = new ScriptedDestination();
-        d.delayMillis = 2; // slower than the offers: the burst must overflow the 1,000-record queue
+        d.delayMillis = 10; // 10,000 records/s, far slower than the offers even on a loaded machine: the burst must overflow the 1,000-record queue
         DeliveryEndpoint e = start(d, "");
         for (int i = 0; i < 5000; i++) {
             offer(i, i % 500 == 499);
@@ -317,8 +305,8 @@ class DeliveryComponentTest {
             @Override
             public void configure() {
                 from("direct:in").multicast().to("direct:a", "direct:b");
-                from("direct:a").to("delivery:a?sender=#up&spoolDir=" + tmp.resolve("a") + "&" + OPTIONS);
-                from("direct:b").to("delivery:b?sender=#down&spoolDir=" + tmp.resolve("b") + "&" + OPTIONS);
+                from("direct:a").to("delivery:a?sender=#up&spoolDir=" + tmp.resolve("a") + "&" + DeliveryRoute.OPTIONS);
+                from("direct:b").to("delivery:b?sender=#down&spoolDir=" + tmp.resolve("b") + "&" + DeliveryRoute.OPTIONS);
             }
         });
         context.start();
