@@ -35,13 +35,11 @@ final class BatchDispatcher {
     // Lowered by timeouts, raised again by batches delivered in full.
     private volatile int slowEvents;
     private boolean timeoutWarned;
-    private long lastRejectLog;
-    private long lastMisconfiguredLog;
+    private final Summary rejectedLog = new Summary(ERROR_INTERVAL_NANOS);
+    private final Summary misconfiguredLog = new Summary(ERROR_INTERVAL_NANOS);
+    private final Summary lossLog = new Summary(ERROR_INTERVAL_NANOS);
     /** The destination's refusal of this sink's configuration, until it accepts again; null when none. */
     private volatile String misconfigured;
-    private long rejectedSinceLog;
-    private long lastLossLog;
-    private long lostSinceLog;
 
     BatchDispatcher(String name, BatchSender sender, Spool deadLetter, DeliveryStats stats, int maxEvents,
                     long maxBytes) {
@@ -120,9 +118,7 @@ final class BatchDispatcher {
                 case MISCONFIGURED -> {
                     stats.retried();
                     misconfigured = r.reason();
-                    long now = System.nanoTime();
-                    if (lastMisconfiguredLog == 0 || now - lastMisconfiguredLog >= ERROR_INTERVAL_NANOS) {
-                        lastMisconfiguredLog = now;
+                    if (misconfiguredLog.add(1) >= 0) {
                         LOG.error("{}: the destination refuses this sink's configuration: {}. The records wait in the"
                                 + " spool and are sent as soon as it accepts them (said again at most once a minute"
                                 + " while it lasts)", name, r.reason());
@@ -170,34 +166,28 @@ final class BatchDispatcher {
             boolean full = deadLetter.lost(Spool.Loss.SPOOL_FULL) > fullBefore;
             stats.lost(full ? DeliveryStats.Loss.DEAD_LETTER_FULL : DeliveryStats.Loss.DEAD_LETTER_FAILED,
                     refused.size());
-            lostSinceLog += refused.size();
-            long now = System.nanoTime();
-            if (lastLossLog == 0 || now - lastLossLog >= ERROR_INTERVAL_NANOS) {
+            long lost = lossLog.add(refused.size());
+            if (lost >= 0) {
                 if (full) {
                     LOG.error("{}: {} refused records lost: the dead-letter spool {} is at its size limit ({} bytes,"
                             + " the sink's dead-letter-max-bytes); resend what it holds (resend-dead-letter) or remove"
-                            + " it (repeats summed up at most once a minute)", name, lostSinceLog, deadLetter.dir(),
+                            + " it (repeats summed up at most once a minute)", name, lost, deadLetter.dir(),
                             deadLetter.bytesOnDisk());
                 } else {
                     LOG.error("{}: {} refused records lost: the dead-letter spool {} cannot be written; free space"
-                            + " (repeats summed up at most once a minute)", name, lostSinceLog, deadLetter.dir());
+                            + " (repeats summed up at most once a minute)", name, lost, deadLetter.dir());
                 }
-                lastLossLog = now;
-                lostSinceLog = 0;
             }
         }
         if (reason == null) {
             return; // logged by the caller
         }
-        rejectedSinceLog += refused.size();
-        long now = System.nanoTime();
-        if (lastRejectLog == 0 || now - lastRejectLog >= ERROR_INTERVAL_NANOS) {
+        long rejected = rejectedLog.add(refused.size());
+        if (rejected >= 0) {
             LOG.error("{}: the destination refused {} records for good ({}): moved to the dead-letter spool {}; fix the"
                     + " cause, then start once with the sink's resend-dead-letter setting true ({} dead-lettered so far; repeats"
-                    + " are summed up at most once a minute)", name, rejectedSinceLog, reason, deadLetter.dir(),
+                    + " are summed up at most once a minute)", name, rejected, reason, deadLetter.dir(),
                     stats.getDeadLettered());
-            lastRejectLog = now;
-            rejectedSinceLog = 0;
         }
     }
 
