@@ -429,6 +429,10 @@ public class TracerConfiguration implements Cloneable {
 
     /** The process context's settings from these options (the rest at their defaults). */
     public ProcessSettings processSettings() {
+        if ("true".equals(kubernetesApi) && kubernetesNodeName == null) {
+            throw new IllegalArgumentException("kubernetesApi=true needs this node's name: set tcptrace.k8s.node-name"
+                    + " (TCPTRACE_K8S_NODE_NAME, from the downward API's spec.nodeName)");
+        }
         return ProcessSettings.defaults().withCmdline(cmdline, cmdlineMaxBytes).withProcessCacheMax(processCacheMax)
                 .withBudgetMillis(processLookupBudget)
                 .withKubernetes(new ProcessSettings.Kubernetes(java.nio.file.Path.of(kubernetesLogDir), kubernetesNodeName,

@@ -59,11 +59,8 @@ public final class PodDirectory {
     public static PodDirectory open(Path logRoot, String nodeName, ApiMode apiMode, int maxEntries, Executor loader) {
         String node = nodeName == null || nodeName.isBlank() ? null : nodeName;
         boolean inCluster = System.getenv("KUBERNETES_SERVICE_HOST") != null;
-        boolean ask = apiMode == ApiMode.TRUE || (apiMode == ApiMode.AUTO && inCluster && node != null);
-        if (ask && node == null) {
-            throw new IllegalArgumentException("tcptrace.k8s.api=true needs this node's name: set tcptrace.k8s.node-name"
-                    + " (TCPTRACE_K8S_NODE_NAME, from the downward API's spec.nodeName)");
-        }
+        // TRUE comes with a node name: TracerConfiguration refuses it without one.
+        boolean ask = node != null && (apiMode == ApiMode.TRUE || (apiMode == ApiMode.AUTO && inCluster));
         ApiPods api = null;
         if (ask) {
             // The pod's ServiceAccount (or a kubeconfig); few request retries, so a failure is told

@@ -83,6 +83,13 @@ class StartupErrorsTest {
         assertTrue(line.startsWith("tcptrace: ") && line.contains(message), line);
     }
 
+    @Test
+    void theKubernetesApiWithoutANodeName() {
+        String line = startFails(Map.of("tcptrace.sinks", "console", "tcptrace.k8s.api", "true"));
+        assertEquals("tcptrace: kubernetesApi=true needs this node's name: set tcptrace.k8s.node-name"
+                + " (TCPTRACE_K8S_NODE_NAME, from the downward API's spec.nodeName)", line);
+    }
+
     /** splunk.host was replaced by tcptrace.host: a value left in it must not be dropped without a word. */
     @Test
     void theRenamedSplunkHostSettingIsNamedWithItsReplacement() {
