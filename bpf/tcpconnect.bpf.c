@@ -18,6 +18,9 @@
 //   OFF_SOCK_SKC_*, OFF_SOCK_SK_PROTOCOL, OFF_INET_SOCK_INET_SPORT
 //                                      struct tcp_sock/sock offsets from the running kernel's BTF
 //                                      (close; sk_err: a connect's outcome, without it tcp_receive_reset)
+//   OFF_TCP_SOCK_SRTT_US, OFF_TCP_SOCK_MDEV_US, OFF_TCP_SOCK_TOTAL_RETRANS, OFF_TCP_SOCK_SEGS_IN,
+//   OFF_TCP_SOCK_SEGS_OUT              TCP health on close (and a connect's SYN retransmits), each
+//                                      read only where the kernel's BTF has the member
 //   OFF_SOCK_SKC_NET, OFF_NET_NS_INUM  the socket's network namespace (every event's netns, and the
 //                                      listeners' key); without them netns is 0 and listeners are
 //                                      keyed by port alone, as on a host without namespaces
@@ -75,7 +78,8 @@ struct event_t {
     u16 family;
     u16 sport;        // initiator's port
     u16 dport;        // acceptor's port
-    u16 reserved;
+    u8 flags;         // FLAG_*
+    u8 reserved;
     u32 pid;          // tgid of the process that opened or accepted the connection
     u32 tid;
     u32 uid;
@@ -88,9 +92,13 @@ struct event_t {
     u8 daddr[16];     // acceptor's address
     char comm[16];
     u32 netns;        // the socket's network namespace (inode number, as /proc/PID/ns/net); 0 unknown
-    u32 reserved2;
+    u32 retransmits;  // close: tcp_sock.total_retrans; connect: the SYN's retransmissions
+    u32 srtt_us;      // close: smoothed round-trip time, microseconds
+    u32 rttvar_us;    // close: its mean deviation, microseconds
+    u32 segs_in;      // close: segments received, handshake included
+    u32 segs_out;     // close: segments sent, handshake and retransmissions included
 };
-_Static_assert(sizeof(struct event_t) == 120, "event_t size");
+_Static_assert(sizeof(struct event_t) == 136, "event_t size");
 _Static_assert(__builtin_offsetof(struct event_t, kind) == 0, "kind");
 _Static_assert(__builtin_offsetof(struct event_t, outcome) == 1, "outcome");
 _Static_assert(__builtin_offsetof(struct event_t, probe) == 2, "probe");
@@ -98,6 +106,7 @@ _Static_assert(__builtin_offsetof(struct event_t, inbound) == 3, "inbound");
 _Static_assert(__builtin_offsetof(struct event_t, family) == 4, "family");
 _Static_assert(__builtin_offsetof(struct event_t, sport) == 6, "sport");
 _Static_assert(__builtin_offsetof(struct event_t, dport) == 8, "dport");
+_Static_assert(__builtin_offsetof(struct event_t, flags) == 10, "flags");
 _Static_assert(__builtin_offsetof(struct event_t, pid) == 12, "pid");
 _Static_assert(__builtin_offsetof(struct event_t, tid) == 16, "tid");
 _Static_assert(__builtin_offsetof(struct event_t, uid) == 20, "uid");
@@ -110,6 +119,17 @@ _Static_assert(__builtin_offsetof(struct event_t, saddr) == 64, "saddr");
 _Static_assert(__builtin_offsetof(struct event_t, daddr) == 80, "daddr");
 _Static_assert(__builtin_offsetof(struct event_t, comm) == 96, "comm");
 _Static_assert(__builtin_offsetof(struct event_t, netns) == 112, "netns");
+_Static_assert(__builtin_offsetof(struct event_t, retransmits) == 116, "retransmits");
+_Static_assert(__builtin_offsetof(struct event_t, srtt_us) == 120, "srtt_us");
+_Static_assert(__builtin_offsetof(struct event_t, rttvar_us) == 124, "rttvar_us");
+_Static_assert(__builtin_offsetof(struct event_t, segs_in) == 128, "segs_in");
+_Static_assert(__builtin_offsetof(struct event_t, segs_out) == 132, "segs_out");
+
+static __always_inline u32 read_u32(u64 sk, u64 offset) {
+    u32 v = 0;
+    bpf_probe_read_kernel(&v, sizeof(v), (void *)(sk + offset));
+    return v;
+}
 
 // The network namespace of a socket: sk->__sk_common.skc_net.net->ns.inum. Two reads, done once
 // per connection (its close takes the value kept in `conns`).
@@ -505,6 +525,26 @@ static __always_inline u64 read_u64(u64 sk, u64 offset) {
     return v;
 }
 
+// The kernel's own TCP counters, as tcp_info reports them: srtt_us and mdev_us are kept scaled
+// (8x and 4x) for the estimator's integer arithmetic.
+static __always_inline void read_health(struct event_t *e, u64 sk) {
+#ifdef OFF_TCP_SOCK_SRTT_US
+    e->srtt_us = read_u32(sk, OFF_TCP_SOCK_SRTT_US) >> 3;
+#endif
+#ifdef OFF_TCP_SOCK_MDEV_US
+    e->rttvar_us = read_u32(sk, OFF_TCP_SOCK_MDEV_US) >> 2;
+#endif
+#ifdef OFF_TCP_SOCK_TOTAL_RETRANS
+    e->retransmits = read_u32(sk, OFF_TCP_SOCK_TOTAL_RETRANS);
+#endif
+#ifdef OFF_TCP_SOCK_SEGS_IN
+    e->segs_in = read_u32(sk, OFF_TCP_SOCK_SEGS_IN);
+#endif
+#ifdef OFF_TCP_SOCK_SEGS_OUT
+    e->segs_out = read_u32(sk, OFF_TCP_SOCK_SEGS_OUT);
+#endif
+}
+
 static __always_inline void start_counts(struct conn_t *c, u64 sk) {
     c->acked_at_start = read_u64(sk, OFF_TCP_SOCK_BYTES_ACKED);
     c->received_at_start = read_u64(sk, OFF_TCP_SOCK_BYTES_RECEIVED);
@@ -667,6 +707,7 @@ static __always_inline int on_state_change(void *ctx, u64 sk, int oldstate, int 
         e.netns = c->netns;
         fill_owner(&e, &c->owner);
         close_counts(&e, c, sk, oldstate);
+        read_health(&e, sk);
         fill_addresses(&e, f, sk, c->inbound);
         conns.delete(&sk);
         submit(ctx, &e);
@@ -694,6 +735,10 @@ static __always_inline int on_state_change(void *ctx, u64 sk, int oldstate, int 
         e.outcome = OUTCOME_ESTABLISHED;
     else
         e.outcome = connect_refused(p, sk) ? OUTCOME_REFUSED : OUTCOME_FAILED;
+#ifdef OFF_TCP_SOCK_TOTAL_RETRANS
+    // Still in SYN_SENT's accounting: every retransmission so far was of the SYN.
+    e.retransmits = read_u32(sk, OFF_TCP_SOCK_TOTAL_RETRANS);
+#endif
 #ifdef EVENT_CLOSE
     if (established) {
         struct conn_t c = {};

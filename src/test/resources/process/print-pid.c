@@ -4,6 +4,9 @@
  *   --connect PORT N     makes N TCP connects to 127.0.0.1:PORT (refused or not, it goes on),
  *   --connect-to ADDR PORT  connects to ADDR:PORT (127.0.0.1 or ::1), sends 10 bytes and closes;
  *                        exits 3 if the connect fails,
+ *   --send ADDR PORT BYTES [CHUNK]  connects to ADDR:PORT, sends BYTES bytes (CHUNK of them a second
+ *                        when CHUNK is given, else at once), shuts its side down, reads to EOF and
+ *                        closes; exits 3 if the connect fails,
  *   --serve ADDR [PORT]  listens on ADDR (127.0.0.1 or ::1) at PORT, or a port the kernel picks, and prints
  *                        the port, then obeys stdin, one command a line: "accept" accepts one
  *                        connection, reads it to EOF, closes it and prints "closed"; "listen" opens
@@ -64,6 +67,38 @@ static int connect_to(const char *addr, int port) {
     if (write(fd, "0123456789", 10) != 10) {
         perror("write");
         return 3;
+    }
+    close(fd);
+    return 0;
+}
+
+static int send_bytes(const char *addr, int port, long bytes, long chunk) {
+    struct sockaddr_storage ss;
+    socklen_t len = address(addr, port, &ss);
+    int fd = socket(ss.ss_family, SOCK_STREAM, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&ss, len) != 0) {
+        perror("send");
+        return 3;
+    }
+    static char buf[65536];
+    memset(buf, 'x', sizeof buf);
+    long left = bytes;
+    while (left > 0) {
+        long burst = chunk > 0 && chunk < left ? chunk : left;
+        while (burst > 0) {
+            ssize_t n = write(fd, buf, burst < (long)sizeof buf ? burst : (long)sizeof buf);
+            if (n <= 0) {
+                perror("write");
+                return 3;
+            }
+            burst -= n;
+            left -= n;
+        }
+        if (chunk > 0 && left > 0)
+            sleep(1);
+    }
+    shutdown(fd, SHUT_WR);
+    while (read(fd, buf, sizeof buf) > 0) {
     }
     close(fd);
     return 0;
@@ -141,6 +176,9 @@ int main(int argc, char **argv) {
     }
     if (i + 2 < argc && strcmp(argv[i], "--connect-to") == 0) {
         return connect_to(argv[i + 1], atoi(argv[i + 2]));
+    }
+    if (i + 3 < argc && strcmp(argv[i], "--send") == 0) {
+        return send_bytes(argv[i + 1], atoi(argv[i + 2]), atol(argv[i + 3]), i + 4 < argc ? atol(argv[i + 4]) : 0);
     }
     if (i + 1 < argc && strcmp(argv[i], "--serve") == 0) {
         serve(argv[i + 1], i + 2 < argc ? atoi(argv[i + 2]) : 0);

@@ -36,6 +36,10 @@ public class BccEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "cmdline": target.getConfiguration().setCmdline(property(camelContext, boolean.class, value)); return true;
         case "cmdlinemaxbytes":
         case "cmdlineMaxBytes": target.getConfiguration().setCmdlineMaxBytes(property(camelContext, int.class, value)); return true;
+        case "communityid":
+        case "communityId": target.getConfiguration().setCommunityId(property(camelContext, boolean.class, value)); return true;
+        case "communityidseed":
+        case "communityIdSeed": target.getConfiguration().setCommunityIdSeed(property(camelContext, int.class, value)); return true;
         case "connmax":
         case "connMax": target.getConfiguration().setConnMax(property(camelContext, int.class, value)); return true;
         case "destports":
@@ -98,6 +102,10 @@ public class BccEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "cmdline": return boolean.class;
         case "cmdlinemaxbytes":
         case "cmdlineMaxBytes": return int.class;
+        case "communityid":
+        case "communityId": return boolean.class;
+        case "communityidseed":
+        case "communityIdSeed": return int.class;
         case "connmax":
         case "connMax": return int.class;
         case "destports":
@@ -161,6 +169,10 @@ public class BccEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "cmdline": return target.getConfiguration().isCmdline();
         case "cmdlinemaxbytes":
         case "cmdlineMaxBytes": return target.getConfiguration().getCmdlineMaxBytes();
+        case "communityid":
+        case "communityId": return target.getConfiguration().isCommunityId();
+        case "communityidseed":
+        case "communityIdSeed": return target.getConfiguration().getCommunityIdSeed();
         case "connmax":
         case "connMax": return target.getConfiguration().getConnMax();
         case "destports":

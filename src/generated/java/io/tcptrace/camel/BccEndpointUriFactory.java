@@ -23,7 +23,7 @@ public class BccEndpointUriFactory extends org.apache.camel.support.component.En
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(31);
+        Set<String> props = new HashSet<>(33);
         props.add("boostPriority");
         props.add("bpfSource");
         props.add("bridgeErrorHandler");
@@ -31,6 +31,8 @@ public class BccEndpointUriFactory extends org.apache.camel.support.component.En
         props.add("cacheDir");
         props.add("cmdline");
         props.add("cmdlineMaxBytes");
+        props.add("communityId");
+        props.add("communityIdSeed");
         props.add("connMax");
         props.add("destPorts");
         props.add("events");

@@ -21,11 +21,14 @@ import io.tcptrace.process.ProcessContext;
  * @param bytesOut       close only: bytes this side sent and the peer acknowledged
  * @param context        the process context (executable, command line, parent, user, cgroup...),
  *                       looked up when the record was read; null when the tracer has it off
+ * @param health         close: the kernel's TCP counters; connect: the SYN's retransmissions; null
+ *                       where the kernel's BTF gives none of them (or kprobe mode)
+ * @param communityId    the connection's Community ID v1; null when the tracer has it off
  */
 public record ConnectionEvent(Type type, long timeMicros, boolean inbound, int ipVersion, String srcIp, int srcPort,
         String destIp, int destPort, long processId, long threadId, String processName, long userId, long cgroupId,
         long netns, String host, Outcome outcome, long latencyMicros, long durationMicros, long bytesIn, long bytesOut,
-        String probe, ProcessContext.Fields context) {
+        String probe, ProcessContext.Fields context, TcpHealth health, String communityId) {
 
     public String direction() {
         return inbound ? "inbound" : "outbound";

@@ -80,6 +80,10 @@ public final class EventJson {
             number(Field.SRC_PORT, e.srcPort());
             string(Field.DEST_IP, e.destIp());
             number(Field.DEST_PORT, e.destPort());
+            if (e.communityId() != null) {
+                gen.writeFieldName(NAMES.get(Field.COMMUNITY_ID));
+                gen.writeString(e.communityId());
+            }
             number(Field.PROCESS_ID, e.processId());
             number(Field.THREAD_ID, e.threadId());
             string(Field.PROCESS_NAME, e.processName());
@@ -97,6 +101,11 @@ public final class EventJson {
                     if (e.latencyMicros() >= 0) {
                         number(Field.CONNECT_LATENCY_US, e.latencyMicros());
                     }
+                    TcpHealth h = e.health();
+                    if (h != null && h.retransmits() != TcpHealth.ABSENT && (h.retransmits() > 0
+                            || e.outcome() == Outcome.FAILED || e.outcome() == Outcome.REFUSED)) {
+                        number(Field.SYN_RETRIES, h.retransmits());
+                    }
                 }
                 case CLOSE -> {
                     gen.writeFieldName(NAMES.get(Field.DURATION));
@@ -104,6 +113,9 @@ public final class EventJson {
                     number(Field.BYTES_IN, e.bytesIn());
                     number(Field.BYTES_OUT, e.bytesOut());
                     number(Field.BYTES, e.bytesIn() + e.bytesOut());
+                    if (e.health() != null) {
+                        health(e.health());
+                    }
                 }
                 case ACCEPT -> { }
             }
@@ -127,6 +139,28 @@ public final class EventJson {
             if (!whole) {
                 PER_THREAD.remove(); // the generator is inside an object now: the next event gets a new one
             }
+        }
+    }
+
+    /** A close's TCP counters, each only where the kernel has it. */
+    private void health(TcpHealth h) throws IOException {
+        millis(Field.RTT, h.rttMicros());
+        millis(Field.RTT_VAR, h.rttVarMicros());
+        counter(Field.RETRANSMITS, h.retransmits());
+        counter(Field.PACKETS_IN, h.packetsIn());
+        counter(Field.PACKETS_OUT, h.packetsOut());
+    }
+
+    private void millis(Field f, long micros) throws IOException {
+        if (micros != TcpHealth.ABSENT) {
+            gen.writeFieldName(NAMES.get(f));
+            gen.writeNumber(java.math.BigDecimal.valueOf(micros, 3));
+        }
+    }
+
+    private void counter(Field f, long value) throws IOException {
+        if (value != TcpHealth.ABSENT) {
+            number(f, value);
         }
     }
 

@@ -10,6 +10,7 @@ import io.tcptrace.bcc.Libc;
 import io.tcptrace.bcc.PerfBufferReader;
 import io.tcptrace.bcc.RecordHandler;
 import io.tcptrace.bcc.MappedRingBuffer;
+import io.tcptrace.event.CommunityId;
 import io.tcptrace.event.ConnectionEvent;
 import io.tcptrace.event.EventSchema.Type;
 import io.tcptrace.event.HostName;
@@ -85,11 +86,36 @@ public final class ConnectTracer implements AutoCloseable {
         this.processProbes = processProbes;
         this.procShowsKernelPids = procShowsKernelPids;
         this.counters = module.map("counters");
-        this.decoder = new RecordDecoder(new KernelClock(), host, batch::add, processContext);
+        this.decoder = new RecordDecoder(new KernelClock(), host, batch::add, processContext, healthMask(probe),
+                config.isCommunityId() ? new CommunityId(config.getCommunityIdSeed()) : null);
         BpfMap events = module.map("events");
         this.reader = transport == Transport.RINGBUF
                 ? new MappedRingBuffer(events, decoder)
                 : openPerfBuffers(events, perfPagesPerCpu(config.getBufferPages()), decoder);
+    }
+
+    /** The TCP counters the program reads: tracepoint mode, where the kernel's BTF has them. */
+    private static int healthMask(ProbeMode probe) {
+        return probe == ProbeMode.TRACEPOINT && KernelOffsets.available()
+                ? RecordDecoder.healthMask(KernelOffsets.fromRunningKernel()) : 0;
+    }
+
+    /** Once at start: which TCP health fields this kernel cannot give (each is then left out, never zero). */
+    private static void sayWhatHealthIsAbsent(ProbeMode probe) {
+        if (probe != ProbeMode.TRACEPOINT || !KernelOffsets.available()) {
+            LOG.info("close events carry no TCP health (rtt, retransmits, packets): {}", probe != ProbeMode.TRACEPOINT
+                    ? "kprobe mode has no close events" : "the kernel has no BTF to find tcp_sock's counters in");
+            return;
+        }
+        List<String> absent = new ArrayList<>();
+        KernelOffsets.fromRunningKernel().health().forEach((macro, offset) -> {
+            if (offset == KernelOffsets.ABSENT) {
+                absent.add("tcp_sock." + macro.substring("OFF_TCP_SOCK_".length()).toLowerCase(Locale.ROOT));
+            }
+        });
+        if (!absent.isEmpty()) {
+            LOG.info("the kernel's BTF has no {}: those TCP health fields are left out of close events", absent);
+        }
     }
 
     /**
@@ -138,6 +164,7 @@ public final class ConnectTracer implements AutoCloseable {
         }
         chooseEvents(config, probe);
         sayWhatNamesNamespaces();
+        sayWhatHealthIsAbsent(probe);
         boolean procShowsKernelPids = OwnProcess.procShowsKernelPids();
         if (!procShowsKernelPids) {
             LOG.warn("/proc here belongs to another pid namespace than the kernel's events (tcptrace is process {} in "

@@ -1,10 +1,13 @@
 package io.tcptrace.kernel;
 
 import io.tcptrace.bcc.RecordHandler;
+import io.tcptrace.event.CommunityId;
 import io.tcptrace.event.ConnectionEvent;
 import io.tcptrace.event.EventSchema.Type;
 import io.tcptrace.event.IpText;
 import io.tcptrace.event.Outcome;
+import io.tcptrace.event.TcpHealth;
+import io.tcptrace.kernel.btf.KernelOffsets;
 import io.tcptrace.process.ProcessContext;
 import io.tcptrace.process.ProcessRecords;
 import java.nio.ByteBuffer;
@@ -24,7 +27,7 @@ import java.util.function.Consumer;
  * cache hit costs well under a microsecond, a miss waits at most the context's budget).
  */
 public final class RecordDecoder implements RecordHandler {
-    static final int SIZE = 120;
+    static final int SIZE = 136;
     static final int KIND = 0;
     static final int OUTCOME = 1;
     static final int PROBE = 2;
@@ -32,6 +35,7 @@ public final class RecordDecoder implements RecordHandler {
     static final int FAMILY = 4;
     static final int SPORT = 6;
     static final int DPORT = 8;
+    static final int FLAGS = 10;
     static final int PID = 12;
     static final int TID = 16;
     static final int UID = 20;
@@ -44,6 +48,18 @@ public final class RecordDecoder implements RecordHandler {
     static final int DADDR = 80;
     static final int COMM = 96;
     static final int NETNS = 112;
+    static final int RETRANSMITS = 116;
+    static final int SRTT_US = 120;
+    static final int RTTVAR_US = 124;
+    static final int SEGS_IN = 128;
+    static final int SEGS_OUT = 132;
+
+    /** Bits of the health mask: which of the record's TCP counters the kernel filled (its BTF has the member). */
+    public static final int HEALTH_RTT = 1;
+    public static final int HEALTH_RTT_VAR = 2;
+    public static final int HEALTH_RETRANSMITS = 4;
+    public static final int HEALTH_PACKETS_IN = 8;
+    public static final int HEALTH_PACKETS_OUT = 16;
 
     static final int RECORD_CONNECT = 1;
     static final int RECORD_ACCEPT = 2;
@@ -56,6 +72,8 @@ public final class RecordDecoder implements RecordHandler {
     private final Consumer<ConnectionEvent> sink;
     private final ProcessContext context;
     private final ProcessRecords processRecords;
+    private final int health;
+    private final CommunityId communityId;
     private final byte[] comm = new byte[16];
     // The last text made of a comm and of each IPv4 address: bursts repeat them, and the same String
     // instance lets EventJson write its already-encoded form (see EventJson.string).
@@ -67,16 +85,23 @@ public final class RecordDecoder implements RecordHandler {
     private volatile long malformed;   // written by the poll thread only; read by the counter clock
 
     public RecordDecoder(KernelClock clock, String host, Consumer<ConnectionEvent> sink) {
-        this(clock, host, sink, null);
+        this(clock, host, sink, null, 0, null);
     }
 
-    /** {@code context}: where process records go and events get their context; null for neither. */
-    public RecordDecoder(KernelClock clock, String host, Consumer<ConnectionEvent> sink, ProcessContext context) {
+    /**
+     * @param context     where process records go and events get their context; null for neither
+     * @param health      HEALTH_* bits: the TCP counters the program reads on this kernel
+     * @param communityId computes each event's Community ID; null leaves it out
+     */
+    public RecordDecoder(KernelClock clock, String host, Consumer<ConnectionEvent> sink, ProcessContext context,
+            int health, CommunityId communityId) {
         this.clock = clock;
         this.host = host;
         this.sink = sink;
         this.context = context;
         this.processRecords = context == null ? null : context.records();
+        this.health = health;
+        this.communityId = communityId;
     }
 
     @Override
@@ -121,7 +146,43 @@ public final class RecordDecoder implements RecordHandler {
                 type == Type.CONNECT && tracepoint ? span / 1000 : -1,
                 type == Type.CLOSE ? span / 1000 : -1,
                 b.getLong(off + BYTES_IN), b.getLong(off + BYTES_OUT), tracepoint ? "tracepoint" : "kprobe",
-                context == null ? null : context.of(b.getInt(off + PID), b.getInt(off + UID), b.getLong(off + CGROUP_ID)));
+                context == null ? null : context.of(b.getInt(off + PID), b.getInt(off + UID), b.getLong(off + CGROUP_ID)),
+                tracepoint ? health(type, b, off) : null,
+                communityId == null ? null : communityId.of(CommunityId.TCP, b, off + SADDR,
+                        b.getShort(off + SPORT) & 0xffff, b, off + DADDR, b.getShort(off + DPORT) & 0xffff, v4 ? 4 : 16));
+    }
+
+    /** The HEALTH_* bits of the counters the program reads on a kernel with these offsets. */
+    public static int healthMask(KernelOffsets offsets) {
+        int mask = 0;
+        long[] members = {offsets.tcpSockSrttUs(), offsets.tcpSockMdevUs(), offsets.tcpSockTotalRetrans(),
+                offsets.tcpSockSegsIn(), offsets.tcpSockSegsOut()};
+        for (int i = 0; i < members.length; i++) {
+            if (members[i] != KernelOffsets.ABSENT) {
+                mask |= 1 << i;
+            }
+        }
+        return mask;
+    }
+
+    private TcpHealth health(Type type, ByteBuffer b, int off) {
+        if (type == Type.ACCEPT || health == 0) {
+            return null;
+        }
+        if (type == Type.CONNECT) {
+            return (health & HEALTH_RETRANSMITS) == 0 ? null : TcpHealth.synRetries(u32(b, off + RETRANSMITS));
+        }
+        return new TcpHealth(counter(HEALTH_RTT, b, off + SRTT_US), counter(HEALTH_RTT_VAR, b, off + RTTVAR_US),
+                counter(HEALTH_RETRANSMITS, b, off + RETRANSMITS), counter(HEALTH_PACKETS_IN, b, off + SEGS_IN),
+                counter(HEALTH_PACKETS_OUT, b, off + SEGS_OUT));
+    }
+
+    private long counter(int bit, ByteBuffer b, int off) {
+        return (health & bit) == 0 ? TcpHealth.ABSENT : u32(b, off);
+    }
+
+    private static long u32(ByteBuffer b, int off) {
+        return b.getInt(off) & 0xffffffffL;
     }
 
     private String comm(ByteBuffer b, int off) {

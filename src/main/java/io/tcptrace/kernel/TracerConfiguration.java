@@ -1,5 +1,6 @@
 package io.tcptrace.kernel;
 
+import io.tcptrace.event.CommunityId;
 import io.tcptrace.event.EventSchema.Type;
 import io.tcptrace.process.ProcessSettings;
 import java.util.Arrays;
@@ -113,6 +114,12 @@ public class TracerConfiguration implements Cloneable {
                             + " (/proc, the cgroup tree, the user database), in milliseconds; a slower lookup finishes"
                             + " in the background and serves the next event", defaultValue = "5")
     private int processLookupBudget = 5;
+    @UriParam(label = "schema", description = "Put each connection's Community ID (v1) in its events, the flow hash"
+                            + " Zeek, Suricata and Auditbeat share", defaultValue = "true")
+    private boolean communityId = true;
+    @UriParam(label = "schema", description = "The Community ID's seed, 0 to 65535: keep the one the other tools"
+                            + " that report these flows use (theirs is 0 unless changed)", defaultValue = "0")
+    private int communityIdSeed;
 
     public TracerConfiguration copy() {
         try {
@@ -345,6 +352,23 @@ public class TracerConfiguration implements Cloneable {
 
     public void setProcessContext(boolean processContext) {
         this.processContext = processContext;
+    }
+
+    public boolean isCommunityId() {
+        return communityId;
+    }
+
+    public void setCommunityId(boolean communityId) {
+        this.communityId = communityId;
+    }
+
+    public int getCommunityIdSeed() {
+        return communityIdSeed;
+    }
+
+    public void setCommunityIdSeed(int seed) {
+        new CommunityId(seed);   // its range check, one message for both places that take a seed
+        this.communityIdSeed = seed;
     }
 
     public boolean isCmdline() {

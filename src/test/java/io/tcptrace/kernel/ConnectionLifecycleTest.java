@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tcptrace.KernelTestSupport;
+import io.tcptrace.event.CommunityId;
 import io.tcptrace.event.ConnectionEvent;
 import io.tcptrace.event.EventSchema.Type;
+import io.tcptrace.event.TcpHealth;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -102,6 +104,21 @@ class ConnectionLifecycleTest {
                     for (ConnectionEvent close : closes) {
                         assertEquals("teardown", close.action());
                         assertTrue(close.durationMicros() >= 150_000, "duration " + close.durationMicros() + " µs");
+                    }
+                    // TCP health from the kernel's counters: loopback loses nothing; each side's segments
+                    // cover at least its data (64 KiB at most each on loopback) and the peer's ACKs.
+                    for (ConnectionEvent close : closes) {
+                        TcpHealth health = close.health();
+                        assertTrue(health != null && health.rttMicros() > 0 && health.rttVarMicros() >= 0, close.toString());
+                        assertEquals(0, health.retransmits(), close.toString());
+                        assertTrue(health.packetsOut() >= 2 && health.packetsIn() >= 2, close.toString());
+                    }
+                    assertEquals(0, connect.health().retransmits(), "no SYN sent twice on loopback");
+                    // One Community ID on all four events: the spec's hash of the four values.
+                    String id = new CommunityId(0).of(CommunityId.TCP, InetAddress.getByName(connect.srcIp()).getAddress(),
+                            connect.srcPort(), InetAddress.getByName(connect.destIp()).getAddress(), port);
+                    for (ConnectionEvent e : events) {
+                        assertEquals(id, e.communityId(), e.toString());
                     }
                     for (ConnectionEvent e : events) {
                         assertEquals(connect.srcIp(), e.srcIp(), e.toString());

@@ -3,7 +3,9 @@ package io.tcptrace.kernel.btf;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +41,12 @@ public record KernelOffsets(
         long sockSkProtocol,
         long inetSockInetSport,
         long sockSkcNet,
-        long netNsInum) {
+        long netNsInum,
+        long tcpSockSrttUs,
+        long tcpSockMdevUs,
+        long tcpSockTotalRetrans,
+        long tcpSockSegsIn,
+        long tcpSockSegsOut) {
 
     /**
      * An optional offset the kernel does not have as plain bytes: {@code sk_protocol} was a bitfield
@@ -114,7 +121,12 @@ public record KernelOffsets(
                 optionalOffset(r, ptr, "sock", "sk_protocol", 2),
                 optionalOffset(r, ptr, "inet_sock", "inet_sport", 2),
                 optionalOffset(r, ptr, "sock", "__sk_common.skc_net.net", POINTER),
-                optionalOffset(r, ptr, "net", "ns.inum", 4));
+                optionalOffset(r, ptr, "net", "ns.inum", 4),
+                optionalOffset(r, ptr, "tcp_sock", "srtt_us", 4),
+                optionalOffset(r, ptr, "tcp_sock", "mdev_us", 4),
+                optionalOffset(r, ptr, "tcp_sock", "total_retrans", 4),
+                optionalOffset(r, ptr, "tcp_sock", "segs_in", 4),
+                optionalOffset(r, ptr, "tcp_sock", "segs_out", 4));
     }
 
     /** True when the raw tracepoint can read what the tracepoint's record would hold. */
@@ -175,7 +187,26 @@ public record KernelOffsets(
             flags.add(define("OFF_INET_SOCK_INET_SPORT", inetSockInetSport));
         }
         flags.addAll(netnsCflags());
+        health().forEach((macro, offset) -> {
+            if (offset != ABSENT) {
+                flags.add(define(macro, offset));
+            }
+        });
         return flags;
+    }
+
+    /**
+     * The tcp_sock counters of close and update events' TCP health, by the macro the program reads
+     * each through; {@link #ABSENT} for those the kernel lacks (their fields are then left out).
+     */
+    public Map<String, Long> health() {
+        Map<String, Long> m = new LinkedHashMap<>();
+        m.put("OFF_TCP_SOCK_SRTT_US", tcpSockSrttUs);
+        m.put("OFF_TCP_SOCK_MDEV_US", tcpSockMdevUs);
+        m.put("OFF_TCP_SOCK_TOTAL_RETRANS", tcpSockTotalRetrans);
+        m.put("OFF_TCP_SOCK_SEGS_IN", tcpSockSegsIn);
+        m.put("OFF_TCP_SOCK_SEGS_OUT", tcpSockSegsOut);
+        return m;
     }
 
     private static String define(String macro, long value) {

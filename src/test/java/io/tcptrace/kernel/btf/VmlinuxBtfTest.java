@@ -111,6 +111,11 @@ class VmlinuxBtfTest {
         paths.put("OFF_INET_SOCK_INET_SPORT", "inet_sock.inet_sport");
         paths.put("OFF_SOCK_SKC_NET", "sock.__sk_common.skc_net.net");   // a struct net * (CONFIG_NET_NS)
         paths.put("OFF_NET_NS_INUM", "net.ns.inum");
+        paths.put("OFF_TCP_SOCK_SRTT_US", "tcp_sock.srtt_us");
+        paths.put("OFF_TCP_SOCK_MDEV_US", "tcp_sock.mdev_us");
+        paths.put("OFF_TCP_SOCK_TOTAL_RETRANS", "tcp_sock.total_retrans");
+        paths.put("OFF_TCP_SOCK_SEGS_IN", "tcp_sock.segs_in");
+        paths.put("OFF_TCP_SOCK_SEGS_OUT", "tcp_sock.segs_out");
         List<String> expected = new ArrayList<>();
         paths.forEach((macro, dotted) -> {
             int dot = dotted.indexOf('.');
