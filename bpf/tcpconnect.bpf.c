@@ -24,6 +24,8 @@
 //   OFF_SOCK_SKC_NET, OFF_NET_NS_INUM  the socket's network namespace (every event's netns, and the
 //                                      listeners' key); without them netns is 0 and listeners are
 //                                      keyed by port alone, as on a host without namespaces
+//   UPDATE_INTERVAL_NS, SWEEP_BATCH    the sweep_updates program: an update record for each open connection
+//                                      not reported for UPDATE_INTERVAL_NS (raw tracepoint mode)
 //   PROCESS_EVENTS                     bpf/process.bpf.c, appended to this text, emits process records
 //
 // Filters run before anything is stored or written, so an event that would be dropped
@@ -66,6 +68,7 @@
 #define RECORD_CONNECT 1
 #define RECORD_ACCEPT 2
 #define RECORD_CLOSE 3
+#define RECORD_UPDATE 4
 
 // Wire format shared with the Java decoder (io.tcptrace.kernel.RecordDecoder), little endian.
 // Every offset the decoder reads is asserted below; RecordLayoutTest checks the two sides agree.
@@ -278,6 +281,7 @@ struct pending_t {
 // An established connection, kept until it closes.
 struct conn_t {
     u64 established_ns;
+    u64 updated_ns;         // the last update record (sweep_updates); 0 before the first
     u64 acked_at_start;     // tcp_sock counters when established: the SYN's sequence number counts in them
     u64 received_at_start;
     struct owner_t owner;
@@ -758,6 +762,53 @@ static __always_inline int on_state_change(void *ctx, u64 sk, int oldstate, int 
 #endif
     return 0;
 }
+
+#if defined(UPDATE_INTERVAL_NS) && defined(EVENT_CLOSE) && defined(RAW_TRACEPOINT)
+// Open connections to look at, written by Java (io.tcptrace.kernel.ConnectionSweep) from the keys
+// of `conns` before each run.
+BPF_ARRAY(sweep_socks, u64, SWEEP_BATCH);
+
+// Attached nowhere: Java runs it with BPF_PROG_TEST_RUN, args[0] the number of sockets in
+// sweep_socks. Each connection still open and not reported for UPDATE_INTERVAL_NS gets an update
+// record with its counts so far. A socket closed since Java read the keys is no longer in `conns`
+// (its close removed it), so it is skipped; its close event has the totals.
+int sweep_updates(struct bpf_raw_tracepoint_args *ctx) {
+    u32 n = ctx->args[0];
+    u64 now = bpf_ktime_get_ns();
+#pragma clang loop unroll(disable)
+    for (u32 i = 0; i < SWEEP_BATCH; i++) {
+        if (i >= n)
+            break;
+        u32 index = i;
+        u64 *skp = sweep_socks.lookup(&index);
+        if (!skp)
+            break;
+        u64 sk = *skp;
+        struct conn_t *c = conns.lookup(&sk);
+        if (!c)
+            continue;
+        u64 last = c->updated_ns ? c->updated_ns : c->established_ns;
+        if (now - last < UPDATE_INTERVAL_NS)
+            continue;
+        c->updated_ns = now;
+        struct event_t e = {};
+        e.kind = RECORD_UPDATE;
+        e.probe = PROBE_ID_TRACEPOINT;
+        e.inbound = c->inbound;
+        e.ts_ns = now;
+        e.span_ns = since(now, c->established_ns);
+        e.netns = c->netns;
+        fill_owner(&e, &c->owner);
+        e.bytes_out = since(read_u64(sk, OFF_TCP_SOCK_BYTES_ACKED), c->acked_at_start);
+        e.bytes_in = since(read_u64(sk, OFF_TCP_SOCK_BYTES_RECEIVED), c->received_at_start);
+        read_health(&e, sk);
+        struct sock_fields f = {};
+        fill_addresses(&e, &f, sk, c->inbound);
+        submit(ctx, &e);
+    }
+    return 0;
+}
+#endif
 
 // The state changes on_state_change acts on; every other one returns before reading anything.
 static __always_inline bool wanted(int oldstate, int newstate) {

@@ -82,6 +82,8 @@ public class BccEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "rawTracepoint": target.getConfiguration().setRawTracepoint(property(camelContext, boolean.class, value)); return true;
         case "transport": target.getConfiguration().setTransport(property(camelContext, java.lang.String.class, value)); return true;
         case "uids": target.getConfiguration().setUids(property(camelContext, java.lang.String.class, value)); return true;
+        case "updateinterval":
+        case "updateInterval": target.getConfiguration().setUpdateInterval(property(camelContext, int.class, value)); return true;
         default: return false;
         }
     }
@@ -148,6 +150,8 @@ public class BccEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "rawTracepoint": return boolean.class;
         case "transport": return java.lang.String.class;
         case "uids": return java.lang.String.class;
+        case "updateinterval":
+        case "updateInterval": return int.class;
         default: return null;
         }
     }
@@ -215,6 +219,8 @@ public class BccEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "rawTracepoint": return target.getConfiguration().isRawTracepoint();
         case "transport": return target.getConfiguration().getTransport();
         case "uids": return target.getConfiguration().getUids();
+        case "updateinterval":
+        case "updateInterval": return target.getConfiguration().getUpdateInterval();
         default: return null;
         }
     }

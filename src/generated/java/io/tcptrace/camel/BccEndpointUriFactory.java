@@ -23,7 +23,7 @@ public class BccEndpointUriFactory extends org.apache.camel.support.component.En
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(33);
+        Set<String> props = new HashSet<>(34);
         props.add("boostPriority");
         props.add("bpfSource");
         props.add("bridgeErrorHandler");
@@ -57,6 +57,7 @@ public class BccEndpointUriFactory extends org.apache.camel.support.component.En
         props.add("rawTracepoint");
         props.add("transport");
         props.add("uids");
+        props.add("updateInterval");
         PROPERTY_NAMES = Collections.unmodifiableSet(props);
         SECRET_PROPERTY_NAMES = Collections.emptySet();
         MULTI_VALUE_PREFIXES = Collections.emptyMap();

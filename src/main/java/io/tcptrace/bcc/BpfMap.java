@@ -2,6 +2,7 @@ package io.tcptrace.bcc;
 
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
+import com.sun.jna.Pointer;
 
 /**
  * A BPF map of a loaded {@link BpfModule}, seen from user space: updates for the filter sets,
@@ -149,6 +150,76 @@ public final class BpfMap {
             }
         }
         return held;
+    }
+
+    /**
+     * Every key of a hash map with 8-byte keys, read a chunk at a time with BPF_MAP_LOOKUP_BATCH
+     * (Linux 5.6+): one system call per {@code chunk} entries instead of one per key. Keys the
+     * program adds or removes meanwhile may or may not be in the answer.
+     */
+    public long[] longKeys(int chunk) {
+        if (keySize != 8) {
+            throw new IllegalStateException("BPF map '" + name + "' has " + keySize + "-byte keys, not 8");
+        }
+        Memory keys = new Memory(8L * chunk);
+        Memory values = new Memory((long) valueSize * chunk);
+        Memory in = new Memory(8);
+        Memory out = new Memory(8);
+        Memory attr = new Memory(BpfSyscall.BATCH_ATTR_SIZE);
+        long[] all = new long[Math.min(chunk, (int) maxEntries)];
+        int n = 0;
+        boolean first = true;
+        while (true) {
+            attr.clear();
+            attr.setLong(BpfSyscall.BATCH_IN, first ? 0 : Pointer.nativeValue(in));
+            attr.setLong(BpfSyscall.BATCH_OUT, Pointer.nativeValue(out));
+            attr.setLong(BpfSyscall.BATCH_KEYS, Pointer.nativeValue(keys));
+            attr.setLong(BpfSyscall.BATCH_VALUES, Pointer.nativeValue(values));
+            attr.setInt(BpfSyscall.BATCH_COUNT, chunk);
+            attr.setInt(BpfSyscall.BATCH_MAP_FD, fd);
+            int rc = BpfSyscall.call(BpfSyscall.BPF_MAP_LOOKUP_BATCH, attr, BpfSyscall.BATCH_ATTR_SIZE);
+            if (rc != 0 && rc != -Errno.ENOENT) {
+                throw new BccException("cannot read the keys of BPF map '" + name + "': " + Errno.describe(-rc));
+            }
+            int got = attr.getInt(BpfSyscall.BATCH_COUNT);
+            if (n + got > all.length) {
+                all = java.util.Arrays.copyOf(all, Math.max(all.length * 2, n + got));
+            }
+            for (int i = 0; i < got; i++) {
+                all[n++] = keys.getLong(8L * i);
+            }
+            if (rc == -Errno.ENOENT) {
+                return java.util.Arrays.copyOf(all, n);
+            }
+            in.setLong(0, out.getLong(0));
+            first = false;
+        }
+    }
+
+    /**
+     * Writes {@code count} 8-byte values of {@code values} from {@code from} into an array map's
+     * elements 0 to count-1 with one BPF_MAP_UPDATE_BATCH.
+     */
+    public void writeLongs(long[] values, int from, int count) {
+        if (keySize != 4 || valueSize != 8 || count > maxEntries) {
+            throw new IllegalStateException("BPF map '" + name + "' is not an array of " + count + " 8-byte values");
+        }
+        Memory keys = new Memory(4L * count);
+        Memory data = new Memory(8L * count);
+        for (int i = 0; i < count; i++) {
+            keys.setInt(4L * i, i);
+            data.setLong(8L * i, values[from + i]);
+        }
+        Memory attr = new Memory(BpfSyscall.BATCH_ATTR_SIZE);
+        attr.clear();
+        attr.setLong(BpfSyscall.BATCH_KEYS, Pointer.nativeValue(keys));
+        attr.setLong(BpfSyscall.BATCH_VALUES, Pointer.nativeValue(data));
+        attr.setInt(BpfSyscall.BATCH_COUNT, count);
+        attr.setInt(BpfSyscall.BATCH_MAP_FD, fd);
+        int rc = BpfSyscall.call(BpfSyscall.BPF_MAP_UPDATE_BATCH, attr, BpfSyscall.BATCH_ATTR_SIZE);
+        if (rc != 0) {
+            throw new BccException("cannot write BPF map '" + name + "': " + Errno.describe(-rc));
+        }
     }
 
     public int keySize() {

@@ -134,6 +134,41 @@ public final class BpfModule implements AutoCloseable {
         attachments.add(new Attachment((onReturn ? "kretprobe " : "kprobe ") + kernelFunction, fd, event, false));
     }
 
+    /** Loads a program that is attached nowhere and only {@link #run}: a raw tracepoint program. */
+    public int loadRunnable(String function) {
+        return load(function, LibBcc.BPF_PROG_TYPE_RAW_TRACEPOINT);
+    }
+
+    /**
+     * Runs a loaded raw tracepoint program once in the calling task with BPF_PROG_TEST_RUN, its
+     * {@code args} as the tracepoint's arguments (at most 12); returns its return value.
+     */
+    public int run(String function, long... args) {
+        int fd;
+        synchronized (this) {
+            ensureOpen();
+            Integer loaded = programFds.get(function);
+            if (loaded == null) {
+                throw new BccException("BPF program '" + function + "' is not loaded");
+            }
+            fd = loaded;
+        }
+        Memory ctx = new Memory(8L * Math.max(1, args.length));
+        for (int i = 0; i < args.length; i++) {
+            ctx.setLong(8L * i, args[i]);
+        }
+        Memory attr = new Memory(BpfSyscall.TEST_ATTR_SIZE);
+        attr.clear();
+        attr.setInt(BpfSyscall.TEST_PROG_FD, fd);
+        attr.setInt(BpfSyscall.TEST_CTX_SIZE_IN, 8 * args.length);
+        attr.setLong(BpfSyscall.TEST_CTX_IN, Pointer.nativeValue(ctx));
+        int rc = BpfSyscall.call(BpfSyscall.BPF_PROG_TEST_RUN, attr, BpfSyscall.TEST_ATTR_SIZE);
+        if (rc != 0) {
+            throw new BccException("cannot run BPF program '" + function + "': " + Errno.describe(-rc));
+        }
+        return attr.getInt(BpfSyscall.TEST_RETVAL);
+    }
+
     public synchronized List<Attachment> attachments() {
         return Collections.unmodifiableList(new ArrayList<>(attachments));
     }

@@ -14,10 +14,6 @@ import java.util.OptionalLong;
  * 5.10+). No compile, no map, nothing attached.
  */
 public final class CallerTgid {
-    private static final int BPF_PROG_TEST_RUN = 10;
-    private static final int ATTR_SIZE = 80;   // union bpf_attr's test member, through batch_size
-    private static final int ATTR_PROG_FD = 0;
-    private static final int ATTR_RETVAL = 4;
     private static final int BPF_FUNC_GET_CURRENT_PID_TGID = 14;
 
     private CallerTgid() {
@@ -35,14 +31,13 @@ public final class CallerTgid {
             return OptionalLong.empty();
         }
         try {
-            Memory attr = new Memory(ATTR_SIZE);
+            Memory attr = new Memory(BpfSyscall.TEST_ATTR_SIZE);
             attr.clear();
-            attr.setInt(ATTR_PROG_FD, fd);
-            long rc = Libc.syscall(bpfSyscall(), BPF_PROG_TEST_RUN, attr, ATTR_SIZE);
-            if (rc != 0) {
+            attr.setInt(BpfSyscall.TEST_PROG_FD, fd);
+            if (BpfSyscall.call(BpfSyscall.BPF_PROG_TEST_RUN, attr, BpfSyscall.TEST_ATTR_SIZE) != 0) {
                 return OptionalLong.empty();
             }
-            long tgid = attr.getInt(ATTR_RETVAL) & 0xffffffffL;
+            long tgid = attr.getInt(BpfSyscall.TEST_RETVAL) & 0xffffffffL;
             return tgid > 0 ? OptionalLong.of(tgid) : OptionalLong.empty();
         } finally {
             Libc.close(fd);
@@ -59,14 +54,5 @@ public final class CallerTgid {
         m.setInt(12, 32);
         m.setByte(16, (byte) 0x95);                           // BPF_JMP | BPF_EXIT
         return m;
-    }
-
-    private static long bpfSyscall() {
-        String arch = System.getProperty("os.arch");
-        return switch (arch) {
-            case "amd64", "x86_64" -> 321;
-            case "aarch64" -> 280;
-            default -> throw new BccException("no bpf(2) syscall number known for " + arch);
-        };
     }
 }

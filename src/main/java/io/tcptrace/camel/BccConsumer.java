@@ -86,6 +86,10 @@ public class BccConsumer extends DefaultConsumer implements Suspendable {
         executor = threads.newSingleThreadExecutor(this, "bcc-" + endpoint.getProgram() + "-poll");
         clock = threads.newSingleThreadScheduledExecutor(this, "bcc-" + endpoint.getProgram() + "-counters");
         clock.scheduleAtFixedRate(() -> readCounters(false), 1, 1, TimeUnit.SECONDS);
+        long sweep = tracer.sweepPeriodMillis();
+        if (sweep > 0) {
+            clock.scheduleWithFixedDelay(this::sweepUpdates, sweep, sweep, TimeUnit.MILLISECONDS);
+        }
         loop = executor.submit(this::pollLoop);
     }
 
@@ -241,6 +245,41 @@ public class BccConsumer extends DefaultConsumer implements Suspendable {
         }
     }
 
+    /**
+     * On the clock: the kernel writes update records for connections open past the update
+     * interval. Under the lock the poll loop takes to close the tracer, and not while suspended
+     * (detached, the connection map may hold sockets that closed unseen). A failed sweep delays
+     * those updates to the next one: counted and logged at most once per lostWarnInterval.
+     */
+    private synchronized void sweepUpdates() {
+        ConnectTracer t = tracer;
+        if (t == null || isSuspendingOrSuspended()) {
+            return;
+        }
+        try {
+            openConnections = t.sweepUpdates();
+            sweeps.incrementAndGet();
+        } catch (RuntimeException e) {
+            long n = failedSweeps.incrementAndGet();
+            long now = System.nanoTime();
+            if (n == 1 || now - lastSweepWarnNanos >= config.getLostWarnInterval() * 1_000_000L) {
+                lastSweepWarnNanos = now;
+                LOG.warn("the sweep for update events failed ({} so far; open connections get their update at a later"
+                        + " sweep or their close): {}", n, e.getMessage());
+            }
+        }
+    }
+
+    /** Connections open in the kernel's map at the last sweep for update events (0 with updates off). */
+    public long getOpenConnections() {
+        return openConnections;
+    }
+
+    /** Sweeps for update events that failed (their updates come at a later sweep). */
+    public long getFailedSweeps() {
+        return failedSweeps.get();
+    }
+
     private void pause() {
         try {
             Thread.sleep(1000);
@@ -249,6 +288,11 @@ public class BccConsumer extends DefaultConsumer implements Suspendable {
             running = false;
         }
     }
+
+    private final AtomicLong sweeps = new AtomicLong();
+    private final AtomicLong failedSweeps = new AtomicLong();
+    private volatile long openConnections;
+    private long lastSweepWarnNanos;
 
     /** Events read from the kernel and handed to the route. */
     public long getReceivedTotal() {

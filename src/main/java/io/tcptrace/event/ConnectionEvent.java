@@ -5,7 +5,7 @@ import io.tcptrace.process.ProcessContext;
 
 /**
  * One moment in a TCP connection's life seen in the kernel: it was opened by this host
- * (connect), accepted by this host (accept), or it ended (close). Immutable. Written as JSON by
+ * (connect), accepted by this host (accept), it is still open (update), or it ended (close). Immutable. Written as JSON by
  * {@link EventJson} in the schema declared by {@link EventSchema}.
  *
  * <p>{@code src} is always the side that initiated the connection and {@code dest} the side that
@@ -16,9 +16,9 @@ import io.tcptrace.process.ProcessContext;
  * @param netns          the socket's network namespace (its inode number); 0 when the kernel's BTF cannot tell it
  * @param outcome        connect only, tracepoint mode only; else null
  * @param latencyMicros  connect only: connect() to outcome; -1 when unknown (kprobe mode)
- * @param durationMicros close only: established to closed; else -1
- * @param bytesIn        close only: bytes received by this side
- * @param bytesOut       close only: bytes this side sent and the peer acknowledged
+ * @param durationMicros close: established to closed; update: established to now; else -1
+ * @param bytesIn        close and update: bytes received by this side (so far)
+ * @param bytesOut       close and update: bytes this side sent and the peer acknowledged (so far)
  * @param context        the process context (executable, command line, parent, user, cgroup...),
  *                       looked up when the record was read; null when the tracer has it off
  * @param health         close: the kernel's TCP counters; connect: the SYN's retransmissions; null
@@ -38,7 +38,7 @@ public record ConnectionEvent(Type type, long timeMicros, boolean inbound, int i
     public String action() {
         return switch (type) {
             case CLOSE -> "teardown";
-            case ACCEPT -> "allowed";
+            case ACCEPT, UPDATE -> "allowed";
             case CONNECT -> outcome == Outcome.REFUSED || outcome == Outcome.FAILED ? "blocked" : "allowed";
         };
     }

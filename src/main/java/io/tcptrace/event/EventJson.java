@@ -107,7 +107,7 @@ public final class EventJson {
                         number(Field.SYN_RETRIES, h.retransmits());
                     }
                 }
-                case CLOSE -> {
+                case CLOSE, UPDATE -> {
                     gen.writeFieldName(NAMES.get(Field.DURATION));
                     gen.writeNumber(java.math.BigDecimal.valueOf(e.durationMicros(), 6));
                     number(Field.BYTES_IN, e.bytesIn());
@@ -142,7 +142,7 @@ public final class EventJson {
         }
     }
 
-    /** A close's TCP counters, each only where the kernel has it. */
+    /** A close's or an update's TCP counters, each only where the kernel has it. */
     private void health(TcpHealth h) throws IOException {
         millis(Field.RTT, h.rttMicros());
         millis(Field.RTT_VAR, h.rttVarMicros());

@@ -21,7 +21,7 @@ public final class EventSchema {
 
     /** Event types, in the {@code event_type} field and the {@code CamelBccEventType} header. */
     public enum Type {
-        CONNECT, ACCEPT, CLOSE;
+        CONNECT, ACCEPT, CLOSE, UPDATE;
 
         private final String json = name().toLowerCase(java.util.Locale.ROOT); // once: read per event
 
@@ -32,15 +32,18 @@ public final class EventSchema {
 
     public enum Kind { STRING, INTEGER, NUMBER }
 
+    /** Close events and the update events of connections still open carry the counts. */
+    private static final Set<Type> OPEN_AND_CLOSED = EnumSet.of(Type.CLOSE, Type.UPDATE);
+
     /**
      * Fields in the order they are written. Context fields are written only when known. The
      * unbounded ones come last, the command line the very last: Splunk extracts JSON fields from
      * an event's first bytes only, so a long event loses at most those.
      */
     public enum Field {
-        TIME("time", Kind.STRING, all(), "when it happened (connect: connect() began; accept: established; close: closed), ISO-8601 UTC, microseconds"),
-        EVENT_TYPE("event_type", Kind.STRING, all(), "`connect`, `accept` or `close`"),
-        ACTION("action", Kind.STRING, all(), "`allowed` (established), `blocked` (refused or failed), `teardown` (close)"),
+        TIME("time", Kind.STRING, all(), "when it happened (connect: connect() began; accept: established; close: closed; update: when the counts were read), ISO-8601 UTC, microseconds"),
+        EVENT_TYPE("event_type", Kind.STRING, all(), "`connect`, `accept`, `close` or `update`"),
+        ACTION("action", Kind.STRING, all(), "`allowed` (established, or still open: update), `blocked` (refused or failed), `teardown` (close)"),
         DIRECTION("direction", Kind.STRING, all(), "`outbound` (this host initiated) or `inbound`"),
         TRANSPORT("transport", Kind.STRING, all(), "`tcp`"),
         IP_VERSION("ip_version", Kind.INTEGER, all(), "4 or 6 (IPv4-mapped IPv6 is reported as 4)"),
@@ -59,15 +62,15 @@ public final class EventSchema {
         OUTCOME("outcome", Kind.STRING, EnumSet.of(Type.CONNECT), "`established`, `refused` or `failed` (tracepoint mode)"),
         CONNECT_LATENCY_US("connect_latency_us", Kind.INTEGER, EnumSet.of(Type.CONNECT), "connect() to outcome, microseconds (tracepoint mode)"),
         SYN_RETRIES("syn_retries", Kind.INTEGER, EnumSet.of(Type.CONNECT), "times the SYN was sent again before the outcome (`tcp_sock.total_retrans`): on every connect that `failed` or was `refused`, and on established ones that needed a retry (tracepoint mode)"),
-        DURATION("duration", Kind.NUMBER, EnumSet.of(Type.CLOSE), "seconds from established to closed, microsecond precision"),
-        BYTES_IN("bytes_in", Kind.INTEGER, EnumSet.of(Type.CLOSE), "bytes received by this side"),
-        BYTES_OUT("bytes_out", Kind.INTEGER, EnumSet.of(Type.CLOSE), "bytes sent by this side and acknowledged by the peer"),
-        BYTES("bytes", Kind.INTEGER, EnumSet.of(Type.CLOSE), "bytes_in + bytes_out"),
-        RTT("rtt", Kind.NUMBER, EnumSet.of(Type.CLOSE), "smoothed round-trip time, milliseconds, microsecond precision (`tcp_sock.srtt_us`, as `ss -i` shows it)"),
-        RTT_VAR("rtt_var", Kind.NUMBER, EnumSet.of(Type.CLOSE), "its mean deviation, milliseconds (`tcp_sock.mdev_us`)"),
-        RETRANSMITS("retransmits", Kind.INTEGER, EnumSet.of(Type.CLOSE), "segments retransmitted (`tcp_sock.total_retrans`)"),
-        PACKETS_IN("packets_in", Kind.INTEGER, EnumSet.of(Type.CLOSE), "segments received, the handshake's included (`tcp_sock.segs_in`)"),
-        PACKETS_OUT("packets_out", Kind.INTEGER, EnumSet.of(Type.CLOSE), "segments sent, the handshake's and retransmissions included (`tcp_sock.segs_out`)"),
+        DURATION("duration", Kind.NUMBER, OPEN_AND_CLOSED, "seconds from established to closed (update: so far), microsecond precision"),
+        BYTES_IN("bytes_in", Kind.INTEGER, OPEN_AND_CLOSED, "bytes received by this side"),
+        BYTES_OUT("bytes_out", Kind.INTEGER, OPEN_AND_CLOSED, "bytes sent by this side and acknowledged by the peer"),
+        BYTES("bytes", Kind.INTEGER, OPEN_AND_CLOSED, "bytes_in + bytes_out"),
+        RTT("rtt", Kind.NUMBER, OPEN_AND_CLOSED, "smoothed round-trip time, milliseconds, microsecond precision (`tcp_sock.srtt_us`, as `ss -i` shows it)"),
+        RTT_VAR("rtt_var", Kind.NUMBER, OPEN_AND_CLOSED, "its mean deviation, milliseconds (`tcp_sock.mdev_us`)"),
+        RETRANSMITS("retransmits", Kind.INTEGER, OPEN_AND_CLOSED, "segments retransmitted (`tcp_sock.total_retrans`)"),
+        PACKETS_IN("packets_in", Kind.INTEGER, OPEN_AND_CLOSED, "segments received, the handshake's included (`tcp_sock.segs_in`)"),
+        PACKETS_OUT("packets_out", Kind.INTEGER, OPEN_AND_CLOSED, "segments sent, the handshake's and retransmissions included (`tcp_sock.segs_out`)"),
         PARENT_PROCESS_ID("parent_process_id", Kind.INTEGER, all(), "parent process id (when known)"),
         PARENT_PROCESS_NAME("parent_process_name", Kind.STRING, all(), "parent's name (when known)"),
         USER("user", Kind.STRING, all(), "user name of user_id (when known)"),

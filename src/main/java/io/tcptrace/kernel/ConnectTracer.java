@@ -67,6 +67,7 @@ public final class ConnectTracer implements AutoCloseable {
     private volatile ListenerSeed.Result listenerSeed;
     private final boolean procShowsKernelPids;
     private volatile boolean attachedBefore;
+    private final ConnectionSweep sweep;
 
     /** Receives decoded events on the poll thread. The list is reused: keep the events, not the list. */
     @FunctionalInterface
@@ -86,6 +87,7 @@ public final class ConnectTracer implements AutoCloseable {
         this.processProbes = processProbes;
         this.procShowsKernelPids = procShowsKernelPids;
         this.counters = module.map("counters");
+        this.sweep = config.getEvents().contains(Type.UPDATE) ? new ConnectionSweep(module) : null;
         this.decoder = new RecordDecoder(new KernelClock(), host, batch::add, processContext, healthMask(probe),
                 config.isCommunityId() ? new CommunityId(config.getCommunityIdSeed()) : null);
         BpfMap events = module.map("events");
@@ -395,6 +397,20 @@ public final class ConnectTracer implements AutoCloseable {
         return transport;
     }
 
+    /** How often {@link #sweepUpdates()} should run: 0 when update events are off. */
+    public long sweepPeriodMillis() {
+        return sweep == null ? 0 : ConnectionSweep.periodMillis(config.getUpdateInterval());
+    }
+
+    /**
+     * Makes the kernel write an update record for each connection open and unreported for the
+     * update interval; they arrive through the buffer like any other record. Any thread; the
+     * caller keeps it from overlapping {@link #close()}. Returns the open connections looked at.
+     */
+    public int sweepUpdates() {
+        return sweep == null ? 0 : sweep.sweep();
+    }
+
     public List<BpfModule.Attachment> attachments() {
         return module.attachments();
     }
@@ -433,12 +449,14 @@ public final class ConnectTracer implements AutoCloseable {
     static void chooseEvents(TracerConfiguration config, ProbeMode probe) {
         Set<Type> events = config.getEvents();
         if (probe == ProbeMode.KPROBE) {
-            if (config.isEventsExplicit() && (events.contains(Type.ACCEPT) || events.contains(Type.CLOSE))) {
+            if (config.isEventsExplicit() && (events.contains(Type.ACCEPT) || events.contains(Type.CLOSE)
+                    || events.contains(Type.UPDATE))) {
                 throw new BccException("events=" + events.stream().map(Type::json).toList() + ": kprobe mode sees"
-                        + " connects only: use probe=tracepoint for accept and close, or events=connect");
+                        + " connects only: use probe=tracepoint for accept, close and update, or events=connect");
             }
             config.withoutEvent(Type.ACCEPT);
             config.withoutEvent(Type.CLOSE);
+            config.withoutEvent(Type.UPDATE);
             return;
         }
         if (events.contains(Type.CLOSE) || events.contains(Type.ACCEPT)) {
@@ -449,13 +467,41 @@ public final class ConnectTracer implements AutoCloseable {
                 if (config.isEventsExplicit()) {
                     throw new BccException(e.getMessage());
                 }
-                LOG.warn("accept and close events are off: {}", e.getMessage());
+                LOG.warn("accept, close and update events are off: {}", e.getMessage());
                 config.withoutEvent(Type.CLOSE);
                 config.withoutEvent(Type.ACCEPT);
+                config.withoutEvent(Type.UPDATE);
             }
         }
+        chooseUpdates(config, probe);
         if (config.getEvents().isEmpty()) {
             throw new BccException("events: no event type left to trace: use connect, accept or close");
+        }
+    }
+
+    /**
+     * Update events report the connections tracked for their close, read at the socket's BTF
+     * offsets as the raw tracepoint reads them; updateInterval=0 turns them off.
+     */
+    private static void chooseUpdates(TracerConfiguration config, ProbeMode probe) {
+        Set<Type> events = config.getEvents();
+        if (!events.contains(Type.UPDATE)) {
+            return;
+        }
+        String missing = !events.contains(Type.CLOSE)
+                ? "update needs close: the connections reported while open are the ones tracked for their close; add close"
+                : !rawTracepoint(config, probe)
+                ? "update events read each open socket at its BTF offsets, as the raw tracepoint does: set rawTracepoint=true"
+                  + " (tcptrace.raw-tracepoint) on a kernel with BTF"
+                : null;
+        if (missing != null && config.isEventsExplicit()) {
+            throw new BccException("events=" + events.stream().map(Type::json).toList() + ": " + missing);
+        }
+        if (missing != null) {
+            LOG.info("update events are off: {}", missing);
+        }
+        if (missing != null || config.getUpdateInterval() == 0) {
+            config.withoutEvent(Type.UPDATE);
         }
     }
 
@@ -517,6 +563,10 @@ public final class ConnectTracer implements AutoCloseable {
             }
         }
         flags.add("-DCONN_MAX=" + config.getConnMax());
+        if (config.getEvents().contains(Type.UPDATE)) {
+            flags.add("-DUPDATE_INTERVAL_NS=" + config.getUpdateInterval() * 1_000_000_000L + "ULL");
+            flags.add("-DSWEEP_BATCH=" + ConnectionSweep.BATCH);
+        }
         for (Type type : config.getEvents()) {
             flags.add("-DEVENT_" + type.name());
         }

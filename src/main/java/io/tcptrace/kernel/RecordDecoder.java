@@ -64,6 +64,7 @@ public final class RecordDecoder implements RecordHandler {
     static final int RECORD_CONNECT = 1;
     static final int RECORD_ACCEPT = 2;
     static final int RECORD_CLOSE = 3;
+    static final int RECORD_UPDATE = 4;
     private static final int AF_INET = 2;
     private static final int PROBE_TRACEPOINT = 1;
 
@@ -122,6 +123,7 @@ public final class RecordDecoder implements RecordHandler {
             case RECORD_CONNECT -> Type.CONNECT;
             case RECORD_ACCEPT -> Type.ACCEPT;
             case RECORD_CLOSE -> Type.CLOSE;
+            case RECORD_UPDATE -> Type.UPDATE;
             default -> null;
         };
         if (type == null) {
@@ -144,7 +146,7 @@ public final class RecordDecoder implements RecordHandler {
                 b.getInt(off + UID) & 0xffffffffL, b.getLong(off + CGROUP_ID), b.getInt(off + NETNS) & 0xffffffffL, host,
                 outcome,
                 type == Type.CONNECT && tracepoint ? span / 1000 : -1,
-                type == Type.CLOSE ? span / 1000 : -1,
+                type == Type.CLOSE || type == Type.UPDATE ? span / 1000 : -1,
                 b.getLong(off + BYTES_IN), b.getLong(off + BYTES_OUT), tracepoint ? "tracepoint" : "kprobe",
                 context == null ? null : context.of(b.getInt(off + PID), b.getInt(off + UID), b.getLong(off + CGROUP_ID)),
                 tracepoint ? health(type, b, off) : null,

@@ -45,8 +45,8 @@ public class TracerConfiguration implements Cloneable {
                             + " them before it: as many as pendingMax, rounded down to a power of two, at most 4096",
               defaultValue = "65536")
     private int pendingMax = DEFAULT_PENDING_MAX;
-    @UriParam(description = "Event types to trace, comma-separated: connect, accept, close; auto is all three where"
-                            + " the kernel allows (close needs BTF for its byte counts)", defaultValue = "auto",
+    @UriParam(description = "Event types to trace, comma-separated: connect, accept, close, update; auto is all four"
+                            + " where the kernel allows (close needs BTF for its byte counts, update the raw tracepoint)", defaultValue = "auto",
               javaType = "java.lang.String")
     private Set<Type> events = EnumSet.allOf(Type.class);
     private boolean eventsExplicit;
@@ -114,6 +114,9 @@ public class TracerConfiguration implements Cloneable {
                             + " (/proc, the cgroup tree, the user database), in milliseconds; a slower lookup finishes"
                             + " in the background and serves the next event", defaultValue = "5")
     private int processLookupBudget = 5;
+    @UriParam(description = "Seconds between two update events of a connection that stays open (its counts so"
+                            + " far); 0 turns update events off", defaultValue = "60")
+    private int updateInterval = 60;
     @UriParam(label = "schema", description = "Put each connection's Community ID (v1) in its events, the flow hash"
                             + " Zeek, Suricata and Auditbeat share", defaultValue = "true")
     private boolean communityId = true;
@@ -208,7 +211,7 @@ public class TracerConfiguration implements Cloneable {
                 chosen.add(Type.valueOf(name.trim().toUpperCase(Locale.ROOT)));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("events: unknown event type '" + name.trim()
-                        + "': use connect, accept, close (comma-separated) or auto");
+                        + "': use connect, accept, close, update (comma-separated) or auto");
             }
         }
         events = chosen;
@@ -352,6 +355,18 @@ public class TracerConfiguration implements Cloneable {
 
     public void setProcessContext(boolean processContext) {
         this.processContext = processContext;
+    }
+
+    public int getUpdateInterval() {
+        return updateInterval;
+    }
+
+    public void setUpdateInterval(int seconds) {
+        if (seconds < 0 || seconds > 86_400) {
+            throw new IllegalArgumentException("updateInterval=" + seconds + " is out of range: use seconds from 1 to"
+                    + " 86400, or 0 for no update events");
+        }
+        this.updateInterval = seconds;
     }
 
     public boolean isCommunityId() {

@@ -12,6 +12,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tcptrace.KernelCamelTestSupport;
 import io.tcptrace.KernelTestSupport;
 import io.tcptrace.event.ConnectionEvent;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.camel.Exchange;
@@ -37,6 +40,11 @@ class BccConsumerTest extends KernelCamelTestSupport {
                         + "&cacheDir=" + CACHE_DIR)
                         .routeId("tiny").autoStartup(false)
                         .process(e -> Thread.sleep(1))
+                        .process(received::add);
+                // Update events every second: the consumer's clock sweeps the open connections.
+                from("bcc:tcpconnect?probe=" + PROBE + "&excludeOwnPid=false&onlyPids=" + PID + "&updateInterval=1"
+                        + "&cacheDir=" + CACHE_DIR)
+                        .routeId("updates").autoStartup(false)
                         .process(received::add);
             }
         };
@@ -103,6 +111,42 @@ class BccConsumerTest extends KernelCamelTestSupport {
             Thread.sleep(100);
         }
         assertEquals(total, consumer.getKernelCounters().lost(), "no more losses after the burst");
+    }
+
+    @Test
+    void theConsumersClockSweepsOpenConnectionsIntoUpdateEvents() throws Exception {
+        context.getRouteController().stopRoute("trace");
+        context.getRouteController().startRoute("updates");
+        BccConsumer consumer = (BccConsumer) context.getRoute("updates").getConsumer();
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                Socket client = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
+                Socket accepted = server.accept()) {
+            int port = server.getLocalPort();
+            long deadline = System.nanoTime() + scaled(10_000) * 1_000_000L;
+            while (updates(port, false).isEmpty() || updates(port, true).isEmpty()) {
+                if (!tracepointMode()) {
+                    break;   // kprobe mode has no connections tracked: no updates
+                }
+                assertTrue(System.nanoTime() < deadline, "no update of each side within 10 s: " + matching(port));
+                client.getOutputStream().write(new byte[100]);
+                accepted.getInputStream().readNBytes(100);
+                Thread.sleep(100);
+            }
+            if (tracepointMode()) {
+                assertTrue(consumer.getOpenConnections() >= 2, "both sides open at the last sweep");
+                assertEquals(0, consumer.getFailedSweeps());
+                ConnectionEvent update = (ConnectionEvent) updates(port, false).get(0).getMessage().getBody();
+                assertTrue(update.bytesOut() > 0 && update.durationMicros() >= 1_000_000, update.toString());
+            } else {
+                Thread.sleep(1500);
+                assertEquals(List.of(), updates(port, false));
+            }
+        }
+    }
+
+    private List<Exchange> updates(int port, boolean inbound) {
+        return matching(port).stream().filter(x -> "update".equals(x.getMessage().getHeader(BccConstants.EVENT_TYPE))
+                && inbound == "inbound".equals(x.getMessage().getHeader(BccConstants.DIRECTION))).toList();
     }
 
     @Test

@@ -120,6 +120,15 @@ class CimNetworkTrafficTest {
             assertTrue(((Number) f.get("bytes")).longValue() > 0, "a connection that carried data: " + where);
             assertTrue(((Number) f.get("bytes_in")).longValue() >= 0 && ((Number) f.get("bytes_out")).longValue() >= 0);
         }
+        long packets = Arrays.asList("packets", "packets_in", "packets_out").stream().filter(f::containsKey).count();
+        assertTrue(packets == 0 || packets == 3, "packets, packets_in and packets_out together: " + where);
+        assertEquals(cluster == 3, packets == 3, "a close carries both byte and packet counts: " + where);
+        if (packets == 3) {
+            assertEquals(((Number) f.get("packets")).longValue(),
+                    ((Number) f.get("packets_in")).longValue() + ((Number) f.get("packets_out")).longValue());
+            assertTrue(((Number) f.get("packets_in")).longValue() > 0 && ((Number) f.get("packets_out")).longValue() > 0,
+                    "an established connection sent and received its handshake at least: " + where);
+        }
         assertEquals(f.get("host"), f.get("dvc"));
         assertTrue(f.get("app").toString().startsWith("/"), "app is the program's path: " + where);
     }

@@ -48,7 +48,7 @@ final class SearchTimeFields {
         return fields;
     }
 
-    /** Recursive descent over: expr := term ('.' term)*; term := string | number | name | name '(' expr,* ')'. */
+    /** Recursive descent over: expr := term (('.' | '+') term)*; term := string | number | name | name '(' expr,* ')'. */
     private static final class Parser {
         private final String s;
         private final Map<String, Object> fields;
@@ -76,6 +76,12 @@ final class SearchTimeFields {
                     i++;
                     Object right = term();
                     v = v == null || right == null ? null : text(v) + text(right);
+                } else if (i < s.length() && s.charAt(i) == '+') {
+                    i++;
+                    Object right = term();
+                    // SPL: numbers add, anything else concatenates; a missing side gives no value
+                    v = v == null || right == null ? null : v instanceof Number a && right instanceof Number b
+                            ? (Object) (a.doubleValue() + b.doubleValue()) : text(v) + text(right);
                 } else {
                     return v;
                 }

@@ -23,7 +23,8 @@ public final class SplFields {
             "by", "as", "and", "or", "not", "in", "limit", "span", "useother", "usenull", "value",
             // functions
             "count", "dc", "sum", "avg", "min", "max", "perc50", "perc95", "perc99", "values", "latest", "earliest",
-            "if", "coalesce", "isnotnull", "isnull", "nullif", "round", "replace", "case", "tostring", "tonumber");
+            "if", "coalesce", "isnotnull", "isnull", "nullif", "round", "replace", "case", "tostring", "tonumber",
+            "now", "relative_time");
     /** Fields every Splunk event has. */
     static final Set<String> SPLUNK_FIELDS = Set.of("_time", "_raw", "host", "source", "sourcetype", "index",
             "eventtype", "tag", "linecount", "splunk_server");

@@ -1,0 +1,49 @@
+package io.tcptrace.bcc;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+
+/**
+ * The bpf(2) commands libbcc does not wrap, called directly: running a loaded program once
+ * ({@code BPF_PROG_TEST_RUN}) and the batch map operations ({@code BPF_MAP_LOOKUP_BATCH},
+ * {@code BPF_MAP_UPDATE_BATCH}), which move many entries in one call.
+ */
+final class BpfSyscall {
+    static final int BPF_PROG_TEST_RUN = 10;
+    static final int BPF_MAP_LOOKUP_BATCH = 24;
+    static final int BPF_MAP_UPDATE_BATCH = 26;
+
+    /** union bpf_attr's test member, through batch_size. */
+    static final int TEST_ATTR_SIZE = 80;
+    static final int TEST_PROG_FD = 0;
+    static final int TEST_RETVAL = 4;
+    static final int TEST_CTX_SIZE_IN = 40;
+    static final int TEST_CTX_IN = 48;
+
+    /** union bpf_attr's batch member: in_batch, out_batch, keys, values (pointers), count, map_fd, elem_flags, flags. */
+    static final int BATCH_ATTR_SIZE = 56;
+    static final int BATCH_IN = 0;
+    static final int BATCH_OUT = 8;
+    static final int BATCH_KEYS = 16;
+    static final int BATCH_VALUES = 24;
+    static final int BATCH_COUNT = 32;
+    static final int BATCH_MAP_FD = 36;
+
+    private BpfSyscall() {
+    }
+
+    /** bpf(cmd, attr, size): 0, or the errno it failed with as a negative number. */
+    static int call(int cmd, Memory attr, int size) {
+        long rc = Libc.syscall(number(), cmd, attr, size);
+        return rc == 0 ? 0 : -Native.getLastError();
+    }
+
+    private static long number() {
+        String arch = System.getProperty("os.arch");
+        return switch (arch) {
+            case "amd64", "x86_64" -> 321;
+            case "aarch64" -> 280;
+            default -> throw new BccException("no bpf(2) syscall number known for " + arch);
+        };
+    }
+}
