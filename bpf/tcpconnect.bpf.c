@@ -26,6 +26,8 @@
 //                                      keyed by port alone, as on a host without namespaces
 //   UPDATE_INTERVAL_NS, SWEEP_BATCH    the sweep_updates program: an update record for each open connection
 //                                      not reported for UPDATE_INTERVAL_NS (raw tracepoint mode)
+//   SEED_OPEN, OFF_SOCK_COMMON_SKC_STATE, OFF_SOCK_SK_SOCKET, OFF_SOCKET_ALLOC_VFS_INODE, OFF_INODE_I_INO
+//                                      bpf_iter__tcp: connections open before the start, put in `conns`
 //   PROCESS_EVENTS                     bpf/process.bpf.c, appended to this text, emits process records
 //
 // Filters run before anything is stored or written, so an event that would be dropped
@@ -44,6 +46,8 @@
 #define TCP_ESTABLISHED_ 1
 #define TCP_SYN_SENT_ 2
 #define TCP_SYN_RECV_ 3
+#define TCP_FIN_WAIT1_ 4
+#define TCP_CLOSE_WAIT_ 8
 #define TCP_CLOSE_ 7
 #define TCP_LISTEN_ 10
 
@@ -69,6 +73,9 @@
 #define RECORD_ACCEPT 2
 #define RECORD_CLOSE 3
 #define RECORD_UPDATE 4
+
+// event_t.flags
+#define FLAG_PREEXISTING 1  // open before the tracer started: counts and duration run from its start-up scan
 
 // Wire format shared with the Java decoder (io.tcptrace.kernel.RecordDecoder), little endian.
 // Every offset the decoder reads is asserted below; RecordLayoutTest checks the two sides agree.
@@ -287,6 +294,7 @@ struct conn_t {
     struct owner_t owner;
     u32 netns;
     u8 inbound;
+    u8 flags;               // FLAG_PREEXISTING for the ones bpf_iter__tcp put here
 };
 
 // Keyed by socket address. Plain hashes, not LRU: an LRU would evict silently, whereas a failed
@@ -706,6 +714,7 @@ static __always_inline int on_state_change(void *ctx, u64 sk, int oldstate, int 
         e.kind = RECORD_CLOSE;
         e.probe = PROBE_ID_TRACEPOINT;
         e.inbound = c->inbound;
+        e.flags = c->flags;
         e.ts_ns = bpf_ktime_get_ns();
         e.span_ns = since(e.ts_ns, c->established_ns);
         e.netns = c->netns;
@@ -795,6 +804,7 @@ int sweep_updates(struct bpf_raw_tracepoint_args *ctx) {
         e.kind = RECORD_UPDATE;
         e.probe = PROBE_ID_TRACEPOINT;
         e.inbound = c->inbound;
+        e.flags = c->flags;
         e.ts_ns = now;
         e.span_ns = since(now, c->established_ns);
         e.netns = c->netns;
@@ -806,6 +816,62 @@ int sweep_updates(struct bpf_raw_tracepoint_args *ctx) {
         fill_addresses(&e, &f, sk, c->inbound);
         submit(ctx, &e);
     }
+    return 0;
+}
+#endif
+
+#if defined(SEED_OPEN) && defined(EVENT_CLOSE) && defined(RAW_TRACEPOINT)
+// The kernel's TCP socket iterator (Linux 5.9+) gives every TCP socket of one network namespace:
+// the one Java was in when it created the iterator (io.tcptrace.kernel.OpenConnectionSeed, once per
+// namespace at start). Its context, as the kernel declares it.
+struct bpf_iter__tcp {
+    void *meta;
+    void *sk_common;
+    u32 uid;
+};
+
+// Owners of open sockets by socket inode, written by Java from /proc before the iterators run.
+BPF_HASH(seed_owners, u64, struct owner_t, 65536);
+
+// Connections open before the start, as the program would have tracked them had it seen their
+// handshake: counted from now (FLAG_PREEXISTING), with the owner /proc named. One that the program
+// tracks already (its handshake seen since the attach) is left as it is.
+int bpf_iter__tcp(struct bpf_iter__tcp *ctx) {
+    u64 sk = (u64)ctx->sk_common;
+    if (!sk)
+        return 0;
+    u8 state = 0;
+    bpf_probe_read_kernel(&state, sizeof(state), (void *)(sk + OFF_SOCK_COMMON_SKC_STATE));
+    // full sockets past the handshake and not closed (time-wait and request sockets are smaller structs)
+    if (state != TCP_ESTABLISHED_ && state != TCP_CLOSE_WAIT_ && state != TCP_FIN_WAIT1_
+            && state != TCP_FIN_WAIT2_ && state != TCP_LAST_ACK_ && state != TCP_CLOSING_)
+        return 0;
+    if (conns.lookup(&sk))
+        return 0;
+    struct conn_t c = {};
+    c.established_ns = bpf_ktime_get_ns();
+    c.flags = FLAG_PREEXISTING;
+    c.netns = netns_of(sk);
+    u64 socket = 0, ino = 0;
+    bpf_probe_read_kernel(&socket, sizeof(socket), (void *)(sk + OFF_SOCK_SK_SOCKET));
+    if (socket) {
+        bpf_probe_read_kernel(&ino, sizeof(ino), (void *)(socket + OFF_SOCKET_ALLOC_VFS_INODE + OFF_INODE_I_INO));
+        struct owner_t *o = seed_owners.lookup(&ino);
+        if (o)
+            c.owner = *o;
+    }
+    struct sock_fields f = {};
+    read_sport(&f, sk);
+    struct listener_key_t key = {.netns = c.netns, .port = f.sport};
+    c.inbound = listeners.lookup(&key) ? 1 : 0;   // its local port is one this namespace listens on
+    // the filters, as at a connect (the remote port) or an accept (the listening port)
+    read_addresses(&f, sk);
+    u16 family = f.family == AF_INET6_ && is_v4_mapped(f.daddr) ? AF_INET_ : f.family;
+    if (filtered_out(c.owner.pid, c.owner.uid, family, c.inbound ? f.sport : f.dport, true))
+        return 0;
+    start_counts(&c, sk);
+    if (conns.insert(&sk, &c) != 0 && !conns.lookup(&sk))
+        count(COUNTER_LOST_CONN_FULL);
     return 0;
 }
 #endif

@@ -68,6 +68,10 @@ public final class BpfModule implements AutoCloseable {
 
     /** Loads the named function into the kernel, once; returns its program fd. */
     public synchronized int load(String function, int progType) {
+        return load(function, progType, -1);
+    }
+
+    private int load(String function, int progType, int attachType) {
         ensureOpen();
         Integer existing = programFds.get(function);
         if (existing != null) {
@@ -81,7 +85,7 @@ public final class BpfModule implements AutoCloseable {
         Memory log = new Memory(VERIFIER_LOG_SIZE);
         log.setByte(0, (byte) 0);
         int fd = LibBcc.bcc_func_load(module, progType, function, start, size, LibBcc.bpf_module_license(module),
-                LibBcc.bpf_module_kern_version(module), 0, log, VERIFIER_LOG_SIZE, null, -1);
+                LibBcc.bpf_module_kern_version(module), 0, log, VERIFIER_LOG_SIZE, null, attachType);
         if (fd < 0) {
             int errno = Native.getLastError();
             String verifier = log.getString(0).strip();
@@ -169,6 +173,59 @@ public final class BpfModule implements AutoCloseable {
         return attr.getInt(BpfSyscall.TEST_RETVAL);
     }
 
+    /**
+     * Loads a BPF iterator program (a function named {@code bpf_iter__TARGET}, Linux 5.8+) and links
+     * it to its target; returns the link's fd, which this module owns and closes with itself.
+     * Each {@link #iterate} then runs it over what the target holds.
+     */
+    public synchronized int iteratorLink(String function) {
+        int prog = load(function, LibBcc.BPF_PROG_TYPE_TRACING, BpfSyscall.BPF_TRACE_ITER);
+        Memory attr = new Memory(BpfSyscall.LINK_ATTR_SIZE);
+        attr.clear();
+        attr.setInt(BpfSyscall.LINK_PROG_FD, prog);
+        attr.setInt(BpfSyscall.LINK_ATTACH_TYPE, BpfSyscall.BPF_TRACE_ITER);
+        int link = BpfSyscall.fd(BpfSyscall.BPF_LINK_CREATE, attr, BpfSyscall.LINK_ATTR_SIZE);
+        if (link < 0) {
+            throw new BccException("cannot link BPF iterator '" + function + "': " + Errno.describe(-link));
+        }
+        links.add(link);
+        return link;
+    }
+
+    /**
+     * Creates an iterator from {@code link} in the calling thread's namespaces (a network iterator
+     * walks the sockets of the thread's network namespace); returns its fd, which the caller reads
+     * to the end with {@link #iterate(int)}.
+     */
+    public static int newIterator(int link) {
+        Memory attr = new Memory(8);
+        attr.clear();
+        attr.setInt(0, link);
+        int fd = BpfSyscall.fd(BpfSyscall.BPF_ITER_CREATE, attr, 8);
+        if (fd < 0) {
+            throw new BccException("cannot create a BPF iterator: " + Errno.describe(-fd));
+        }
+        return fd;
+    }
+
+    /** Runs an iterator to its end (its program once per element) and closes it; the bytes it wrote. */
+    public static long iterate(int iterator) {
+        try {
+            Memory buf = new Memory(4096);
+            long total = 0;
+            long n;
+            while ((n = Libc.read(iterator, buf, buf.size())) > 0) {
+                total += n;
+            }
+            if (n < 0) {
+                throw new BccException("reading a BPF iterator failed: " + Errno.describe(Native.getLastError()));
+            }
+            return total;
+        } finally {
+            Libc.close(iterator);
+        }
+    }
+
     public synchronized List<Attachment> attachments() {
         return Collections.unmodifiableList(new ArrayList<>(attachments));
     }
@@ -210,12 +267,16 @@ public final class BpfModule implements AutoCloseable {
             return;
         }
         detachAll();
+        links.forEach(Libc::close);
+        links.clear();
         programFds.values().forEach(Libc::close);
         programFds.clear();
         LibBcc.bpf_module_destroy(module);
         closed = true;
         OPEN.remove(this);
     }
+
+    private final List<Integer> links = new ArrayList<>();
 
     private void ensureOpen() {
         if (closed) {

@@ -12,6 +12,14 @@ final class BpfSyscall {
     static final int BPF_PROG_TEST_RUN = 10;
     static final int BPF_MAP_LOOKUP_BATCH = 24;
     static final int BPF_MAP_UPDATE_BATCH = 26;
+    static final int BPF_LINK_CREATE = 28;
+    static final int BPF_ITER_CREATE = 33;
+    static final int BPF_TRACE_ITER = 28;   // enum bpf_attach_type
+
+    /** union bpf_attr's link_create member, zero-padded: prog_fd, target_fd, attach_type, flags, then target details. */
+    static final int LINK_ATTR_SIZE = 64;
+    static final int LINK_PROG_FD = 0;
+    static final int LINK_ATTACH_TYPE = 8;
 
     /** union bpf_attr's test member, through batch_size. */
     static final int TEST_ATTR_SIZE = 80;
@@ -36,6 +44,12 @@ final class BpfSyscall {
     static int call(int cmd, Memory attr, int size) {
         long rc = Libc.syscall(number(), cmd, attr, size);
         return rc == 0 ? 0 : -Native.getLastError();
+    }
+
+    /** bpf(cmd, attr, size) for the commands that return a new fd: the fd, or the negative errno. */
+    static int fd(int cmd, Memory attr, int size) {
+        long rc = Libc.syscall(number(), cmd, attr, size);
+        return rc >= 0 ? (int) rc : -Native.getLastError();
     }
 
     private static long number() {

@@ -22,6 +22,21 @@ public final class Libc {
 
     static native int close(int fd);
 
+    static native long read(int fd, Pointer buf, long count);
+
+    public static final int O_RDONLY = 0;
+    public static final int O_CLOEXEC = 0x80000;
+    public static final int CLONE_NEWNET = 0x40000000;
+
+    public static native int open(String path, int flags);
+
+    /** Moves the calling thread into the namespace {@code fd} refers to (CAP_SYS_ADMIN for a network namespace). */
+    public static native int setns(int fd, int nstype);
+
+    public static int closeFd(int fd) {
+        return close(fd);
+    }
+
     /** syscall(2) with three integer-sized arguments (declared fixed: JNA's direct mapping has no varargs). */
     static native long syscall(long number, long a, Pointer b, long c);
 

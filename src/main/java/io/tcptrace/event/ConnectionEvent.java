@@ -24,11 +24,13 @@ import io.tcptrace.process.ProcessContext;
  * @param health         close: the kernel's TCP counters; connect: the SYN's retransmissions; null
  *                       where the kernel's BTF gives none of them (or kprobe mode)
  * @param communityId    the connection's Community ID v1; null when the tracer has it off
+ * @param preexisting    close and update: the connection was open before the tracer started, found by
+ *                       its start-up scan; its duration and counts run from that scan
  */
 public record ConnectionEvent(Type type, long timeMicros, boolean inbound, int ipVersion, String srcIp, int srcPort,
         String destIp, int destPort, long processId, long threadId, String processName, long userId, long cgroupId,
         long netns, String host, Outcome outcome, long latencyMicros, long durationMicros, long bytesIn, long bytesOut,
-        String probe, ProcessContext.Fields context, TcpHealth health, String communityId) {
+        String probe, ProcessContext.Fields context, TcpHealth health, String communityId, boolean preexisting) {
 
     public String direction() {
         return inbound ? "inbound" : "outbound";

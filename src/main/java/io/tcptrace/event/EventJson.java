@@ -110,6 +110,10 @@ public final class EventJson {
                 case CLOSE, UPDATE -> {
                     gen.writeFieldName(NAMES.get(Field.DURATION));
                     gen.writeNumber(java.math.BigDecimal.valueOf(e.durationMicros(), 6));
+                    if (e.preexisting()) {
+                        gen.writeFieldName(NAMES.get(Field.PREEXISTING));
+                        gen.writeBoolean(true);
+                    }
                     number(Field.BYTES_IN, e.bytesIn());
                     number(Field.BYTES_OUT, e.bytesOut());
                     number(Field.BYTES, e.bytesIn() + e.bytesOut());

@@ -30,7 +30,7 @@ public final class EventSchema {
         }
     }
 
-    public enum Kind { STRING, INTEGER, NUMBER }
+    public enum Kind { STRING, INTEGER, NUMBER, BOOLEAN }
 
     /** Close events and the update events of connections still open carry the counts. */
     private static final Set<Type> OPEN_AND_CLOSED = EnumSet.of(Type.CLOSE, Type.UPDATE);
@@ -63,6 +63,7 @@ public final class EventSchema {
         CONNECT_LATENCY_US("connect_latency_us", Kind.INTEGER, EnumSet.of(Type.CONNECT), "connect() to outcome, microseconds (tracepoint mode)"),
         SYN_RETRIES("syn_retries", Kind.INTEGER, EnumSet.of(Type.CONNECT), "times the SYN was sent again before the outcome (`tcp_sock.total_retrans`): on every connect that `failed` or was `refused`, and on established ones that needed a retry (tracepoint mode)"),
         DURATION("duration", Kind.NUMBER, OPEN_AND_CLOSED, "seconds from established to closed (update: so far), microsecond precision"),
+        PREEXISTING("preexisting", Kind.BOOLEAN, OPEN_AND_CLOSED, "`true` when the connection was open before tcptrace started (found by its start-up scan, or again after a resume): its `duration` and counts then run from that scan, not from the connection's start; absent otherwise"),
         BYTES_IN("bytes_in", Kind.INTEGER, OPEN_AND_CLOSED, "bytes received by this side"),
         BYTES_OUT("bytes_out", Kind.INTEGER, OPEN_AND_CLOSED, "bytes sent by this side and acknowledged by the peer"),
         BYTES("bytes", Kind.INTEGER, OPEN_AND_CLOSED, "bytes_in + bytes_out"),

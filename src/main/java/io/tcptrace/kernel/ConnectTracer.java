@@ -68,6 +68,8 @@ public final class ConnectTracer implements AutoCloseable {
     private final boolean procShowsKernelPids;
     private volatile boolean attachedBefore;
     private final ConnectionSweep sweep;
+    private final int openConnectionsLink;
+    private volatile OpenConnectionSeed.Result openConnectionSeed;
 
     /** Receives decoded events on the poll thread. The list is reused: keep the events, not the list. */
     @FunctionalInterface
@@ -88,12 +90,32 @@ public final class ConnectTracer implements AutoCloseable {
         this.procShowsKernelPids = procShowsKernelPids;
         this.counters = module.map("counters");
         this.sweep = config.getEvents().contains(Type.UPDATE) ? new ConnectionSweep(module) : null;
+        this.openConnectionsLink = seedsOpenConnections(config, probe) ? openConnectionsLink(module) : -1;
         this.decoder = new RecordDecoder(new KernelClock(), host, batch::add, processContext, healthMask(probe),
                 config.isCommunityId() ? new CommunityId(config.getCommunityIdSeed()) : null);
         BpfMap events = module.map("events");
         this.reader = transport == Transport.RINGBUF
                 ? new MappedRingBuffer(events, decoder)
                 : openPerfBuffers(events, perfPagesPerCpu(config.getBufferPages()), decoder);
+    }
+
+    /**
+     * Whether bpf_iter__tcp is compiled in: close events (the connections found are tracked for
+     * their close), the raw tracepoint's socket offsets and those of a socket's state and inode.
+     */
+    static boolean seedsOpenConnections(TracerConfiguration config, ProbeMode probe) {
+        return config.getEvents().contains(Type.CLOSE) && rawTracepoint(config, probe)
+                && KernelOffsets.fromRunningKernel().openConnectionsReadable();
+    }
+
+    /** The iterator's link, or -1 with one WARN where the kernel refuses it (before 5.9, no BPF iterators). */
+    private static int openConnectionsLink(BpfModule module) {
+        try {
+            return module.iteratorLink(OpenConnectionSeed.PROGRAM);
+        } catch (BccException e) {
+            LOG.warn("connections open before the start are not reported: {}", e.getMessage());
+            return -1;
+        }
     }
 
     /** The TCP counters the program reads: tracepoint mode, where the kernel's BTF has them. */
@@ -260,6 +282,35 @@ public final class ConnectTracer implements AutoCloseable {
         LOG.info("attached {}", module.attachments().stream().map(BpfModule.Attachment::description).toList());
         attachedBefore = true;
         seedListeners();
+        seedOpenConnections();
+    }
+
+    /**
+     * Puts the connections open before the probes attached into the connection map, so their
+     * updates and close are reported (flagged preexisting). Never fails the start: one WARN instead.
+     */
+    private void seedOpenConnections() {
+        if (openConnectionsLink < 0) {
+            return;
+        }
+        try {
+            boolean perNamespace = procShowsKernelPids && KernelOffsets.fromRunningKernel().netnsReadable();
+            OpenConnectionSeed.Result r = OpenConnectionSeed.forThisHost().seed(openConnectionsLink, module.map("conns"),
+                    module.map("seed_owners"), perNamespace);
+            openConnectionSeed = r;
+            LOG.info("found {} TCP connections open before the start in {} network namespace{} ({} open sockets named"
+                    + " by /proc){} in {} ms", r.found(), r.namespaces(), r.namespaces() == 1 ? "" : "s", r.withOwner(),
+                    r.notEntered() > 0 ? "; " + r.notEntered() + " other namespaces could not be entered (that needs"
+                            + " CAP_SYS_ADMIN): their older connections are not reported" : "",
+                    String.format(Locale.ROOT, "%.1f", r.micros() / 1000.0));
+        } catch (RuntimeException e) {
+            LOG.warn("connections open before the start are not reported: {}", e.getMessage());
+        }
+    }
+
+    /** What the last search for connections open before the attach found; null when none ran or it failed. */
+    OpenConnectionSeed.Result openConnectionSeed() {
+        return openConnectionSeed;
     }
 
     /** The maps that hold sockets' state between two of their state changes; filters and counters stay. */
@@ -579,6 +630,10 @@ public final class ConnectTracer implements AutoCloseable {
         }
         if (rawTracepoint(config, probe)) {
             flags.add("-DRAW_TRACEPOINT");
+        }
+        if (seedsOpenConnections(config, probe)) {
+            flags.add("-DSEED_OPEN");
+            flags.addAll(KernelOffsets.fromRunningKernel().openConnectionsCflags());
         }
         if (config.isExcludeOwnPid()) {
             // the kernel's pid of this process, also in a pid namespace of its own; a constant: no map lookup per connect

@@ -67,6 +67,7 @@ public final class RecordDecoder implements RecordHandler {
     static final int RECORD_UPDATE = 4;
     private static final int AF_INET = 2;
     private static final int PROBE_TRACEPOINT = 1;
+    private static final int FLAG_PREEXISTING = 1;
 
     private final KernelClock clock;
     private final String host;
@@ -151,7 +152,8 @@ public final class RecordDecoder implements RecordHandler {
                 context == null ? null : context.of(b.getInt(off + PID), b.getInt(off + UID), b.getLong(off + CGROUP_ID)),
                 tracepoint ? health(type, b, off) : null,
                 communityId == null ? null : communityId.of(CommunityId.TCP, b, off + SADDR,
-                        b.getShort(off + SPORT) & 0xffff, b, off + DADDR, b.getShort(off + DPORT) & 0xffff, v4 ? 4 : 16));
+                        b.getShort(off + SPORT) & 0xffff, b, off + DADDR, b.getShort(off + DPORT) & 0xffff, v4 ? 4 : 16),
+                (b.get(off + FLAGS) & FLAG_PREEXISTING) != 0);
     }
 
     /** The HEALTH_* bits of the counters the program reads on a kernel with these offsets. */

@@ -27,6 +27,15 @@ public final class NetNamespaces {
     private NetNamespaces() {
     }
 
+    /** The network namespace (inode) of process {@code pid} ("self" for this one); 0 when unreadable. */
+    public static long of(Path proc, String pid) {
+        try {
+            return ProcFs.linkInode(Files.readSymbolicLink(proc.resolve(pid).resolve("ns/net")).toString(), "net");
+        } catch (IOException | UnsupportedOperationException e) {
+            return 0;
+        }
+    }
+
     /** One pass over {@code proc}'s processes. */
     public static Found scan(Path proc) {
         Map<Long, List<Integer>> members = new TreeMap<>();

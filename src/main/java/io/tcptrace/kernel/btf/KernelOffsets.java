@@ -46,7 +46,11 @@ public record KernelOffsets(
         long tcpSockMdevUs,
         long tcpSockTotalRetrans,
         long tcpSockSegsIn,
-        long tcpSockSegsOut) {
+        long tcpSockSegsOut,
+        long sockSkcState,
+        long sockSkSocket,
+        long socketAllocVfsInode,
+        long inodeIno) {
 
     /**
      * An optional offset the kernel does not have as plain bytes: {@code sk_protocol} was a bitfield
@@ -58,6 +62,7 @@ public record KernelOffsets(
     private static final Logger LOG = LoggerFactory.getLogger(KernelOffsets.class);
     private static final int POINTER = -1;
     private static final int UNSIGNED_LONG = -2;
+    private static final int ANY_SIZE = -3;   // a struct member whose start is all that is read through
     private static final String BYTES = "close events' byte counts need it: leave close out of tcptrace.events";
     private static final String SOCK = "kprobe mode reads it: use probe=tracepoint";
     private static final String PROCESS = "the process fields (parent process, command line) need it";
@@ -126,7 +131,11 @@ public record KernelOffsets(
                 optionalOffset(r, ptr, "tcp_sock", "mdev_us", 4),
                 optionalOffset(r, ptr, "tcp_sock", "total_retrans", 4),
                 optionalOffset(r, ptr, "tcp_sock", "segs_in", 4),
-                optionalOffset(r, ptr, "tcp_sock", "segs_out", 4));
+                optionalOffset(r, ptr, "tcp_sock", "segs_out", 4),
+                optionalOffset(r, ptr, "sock", "__sk_common.skc_state", 1),
+                optionalOffset(r, ptr, "sock", "sk_socket", POINTER),
+                optionalOffset(r, ptr, "socket_alloc", "vfs_inode", ANY_SIZE),
+                optionalOffset(r, ptr, "inode", "i_ino", UNSIGNED_LONG));
     }
 
     /** True when the raw tracepoint can read what the tracepoint's record would hold. */
@@ -151,6 +160,21 @@ public record KernelOffsets(
         return netnsReadable()
                 ? List.of(define("OFF_SOCK_SKC_NET", sockSkcNet), define("OFF_NET_NS_INUM", netNsInum))
                 : List.of();
+    }
+
+    /**
+     * True when the program can find the connections open before the start (bpf_iter__tcp): a
+     * socket's state, and the inode of its socket file, by which /proc names its process.
+     */
+    public boolean openConnectionsReadable() {
+        return sockSkcState != ABSENT && sockSkSocket != ABSENT && socketAllocVfsInode != ABSENT && inodeIno != ABSENT;
+    }
+
+    /** The -D flags of those offsets; empty where {@link #openConnectionsReadable()} is false. */
+    public List<String> openConnectionsCflags() {
+        return openConnectionsReadable() ? List.of(define("OFF_SOCK_COMMON_SKC_STATE", sockSkcState),
+                define("OFF_SOCK_SK_SOCKET", sockSkSocket), define("OFF_SOCKET_ALLOC_VFS_INODE", socketAllocVfsInode),
+                define("OFF_INODE_I_INO", inodeIno)) : List.of();
     }
 
     /** True when {@link #fromRunningKernel()} has offsets to give (the kernel has usable BTF). */
@@ -251,7 +275,7 @@ public record KernelOffsets(
         } catch (BtfException e) {
             throw new BtfException(e.getMessage() + "; " + neededFor, e);
         }
-        long expected = expectedSize < 0 ? pointerSize : expectedSize;
+        long expected = expectedSize == ANY_SIZE ? m.size() : expectedSize < 0 ? pointerSize : expectedSize;
         if (m.isBitfield() || m.size() != expected) {
             throw new BtfException(struct + "." + path + " is " + (m.isBitfield() ? "a " + m.bitfieldBits()
                     + "-bit bitfield" : m.size() + " bytes") + " in the kernel's BTF (" + r.source()
