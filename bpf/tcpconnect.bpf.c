@@ -73,6 +73,7 @@
 #define RECORD_ACCEPT 2
 #define RECORD_CLOSE 3
 #define RECORD_UPDATE 4
+#define BPF_F_MMAPABLE_ 1024   // map flag (1 << 10): user space may mmap an array's values
 
 // event_t.flags
 #define FLAG_PREEXISTING 1  // open before the tracer started: counts and duration run from its start-up scan
@@ -773,14 +774,15 @@ static __always_inline int on_state_change(void *ctx, u64 sk, int oldstate, int 
 }
 
 #if defined(UPDATE_INTERVAL_NS) && defined(EVENT_CLOSE) && defined(RAW_TRACEPOINT)
-// Open connections to look at, written by Java (io.tcptrace.kernel.ConnectionSweep) from the keys
-// of `conns` before each run.
-BPF_ARRAY(sweep_socks, u64, SWEEP_BATCH);
+// Open connections to look at: Java (io.tcptrace.kernel.ConnectionSweep) writes keys of `conns`
+// straight into this array's memory (mapped, BPF_F_MMAPABLE) before each run.
+BPF_F_TABLE("array", u32, u64, sweep_socks, SWEEP_BATCH, BPF_F_MMAPABLE_);
 
 // Attached nowhere: Java runs it with BPF_PROG_TEST_RUN, args[0] the number of sockets in
-// sweep_socks. Each connection still open and not reported for UPDATE_INTERVAL_NS gets an update
-// record with its counts so far. A socket closed since Java read the keys is no longer in `conns`
-// (its close removed it), so it is skipped; its close event has the totals.
+// sweep_socks (at most SWEEP_BATCH: the loop is verified once per iteration, with its index known).
+// Each connection still open and not reported for UPDATE_INTERVAL_NS gets an update record with
+// its counts so far. A socket closed since Java read the keys is no longer in `conns` (its close
+// removed it), so it is skipped; its close event has the totals.
 int sweep_updates(struct bpf_raw_tracepoint_args *ctx) {
     u32 n = ctx->args[0];
     u64 now = bpf_ktime_get_ns();

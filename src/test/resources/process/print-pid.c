@@ -7,6 +7,8 @@
  *   --send ADDR PORT BYTES [CHUNK]  connects to ADDR:PORT, sends BYTES bytes (CHUNK of them a second
  *                        when CHUNK is given, else at once), shuts its side down, reads to EOF and
  *                        closes; exits 3 if the connect fails,
+ *   --hold ADDR PORT N   opens N connections to ADDR:PORT, prints "held N", keeps them open until its
+ *                        stdin is closed, then closes them,
  *   --serve ADDR [PORT]  listens on ADDR (127.0.0.1 or ::1) at PORT, or a port the kernel picks, and prints
  *                        the port, then obeys stdin, one command a line: "accept" accepts one
  *                        connection, reads it to EOF, closes it and prints "closed"; "listen" opens
@@ -104,6 +106,28 @@ static int send_bytes(const char *addr, int port, long bytes, long chunk) {
     return 0;
 }
 
+static int hold(const char *addr, int port, int n) {
+    struct sockaddr_storage ss;
+    socklen_t len = address(addr, port, &ss);
+    int *fds = calloc((size_t)n, sizeof(int));
+    for (int i = 0; i < n; i++) {
+        fds[i] = socket(ss.ss_family, SOCK_STREAM, 0);
+        if (fds[i] < 0 || connect(fds[i], (struct sockaddr *)&ss, len) != 0) {
+            perror("hold");
+            return 3;
+        }
+    }
+    printf("held %d\n", n);
+    fflush(stdout);
+    char buf[64];
+    while (read(0, buf, sizeof buf) > 0) {
+    }
+    for (int i = 0; i < n; i++)
+        close(fds[i]);
+    free(fds);
+    return 0;
+}
+
 /* A listening socket on addr and port (0: the kernel picks); prints the port. Exits on failure. */
 static int listen_on(const char *addr, int port) {
     struct sockaddr_storage ss;
@@ -179,6 +203,9 @@ int main(int argc, char **argv) {
     }
     if (i + 3 < argc && strcmp(argv[i], "--send") == 0) {
         return send_bytes(argv[i + 1], atoi(argv[i + 2]), atol(argv[i + 3]), i + 4 < argc ? atol(argv[i + 4]) : 0);
+    }
+    if (i + 3 < argc && strcmp(argv[i], "--hold") == 0) {
+        return hold(argv[i + 1], atoi(argv[i + 2]), atoi(argv[i + 3]));
     }
     if (i + 1 < argc && strcmp(argv[i], "--serve") == 0) {
         serve(argv[i + 1], i + 2 < argc ? atoi(argv[i + 2]) : 0);

@@ -197,29 +197,25 @@ public final class BpfMap {
     }
 
     /**
-     * Writes {@code count} 8-byte values of {@code values} from {@code from} into an array map's
-     * elements 0 to count-1 with one BPF_MAP_UPDATE_BATCH.
+     * An array map created with BPF_F_MMAPABLE, mapped read-write: user space then writes its values
+     * in place, without a system call. Release with {@link #unmapValues}.
      */
-    public void writeLongs(long[] values, int from, int count) {
-        if (keySize != 4 || valueSize != 8 || count > maxEntries) {
-            throw new IllegalStateException("BPF map '" + name + "' is not an array of " + count + " 8-byte values");
+    public Pointer mapValues() {
+        long length = mappedLength();
+        Pointer p = Libc.mmap(null, length, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED, fd, 0);
+        if (p == null || Pointer.nativeValue(p) == Libc.MAP_FAILED) {
+            throw new BccException("cannot map BPF map '" + name + "': " + Errno.describe(Native.getLastError()));
         }
-        Memory keys = new Memory(4L * count);
-        Memory data = new Memory(8L * count);
-        for (int i = 0; i < count; i++) {
-            keys.setInt(4L * i, i);
-            data.setLong(8L * i, values[from + i]);
-        }
-        Memory attr = new Memory(BpfSyscall.BATCH_ATTR_SIZE);
-        attr.clear();
-        attr.setLong(BpfSyscall.BATCH_KEYS, Pointer.nativeValue(keys));
-        attr.setLong(BpfSyscall.BATCH_VALUES, Pointer.nativeValue(data));
-        attr.setInt(BpfSyscall.BATCH_COUNT, count);
-        attr.setInt(BpfSyscall.BATCH_MAP_FD, fd);
-        int rc = BpfSyscall.call(BpfSyscall.BPF_MAP_UPDATE_BATCH, attr, BpfSyscall.BATCH_ATTR_SIZE);
-        if (rc != 0) {
-            throw new BccException("cannot write BPF map '" + name + "': " + Errno.describe(-rc));
-        }
+        return p;
+    }
+
+    public void unmapValues(Pointer values) {
+        Libc.munmap(values, mappedLength());
+    }
+
+    private long mappedLength() {
+        long page = Libc.getpagesize();
+        return ((long) valueSize * maxEntries + page - 1) / page * page;
     }
 
     public int keySize() {

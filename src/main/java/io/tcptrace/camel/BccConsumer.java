@@ -257,7 +257,7 @@ public class BccConsumer extends DefaultConsumer implements Suspendable {
             return;
         }
         try {
-            openConnections = t.sweepUpdates();
+            t.sweepUpdates();
             sweeps.incrementAndGet();
         } catch (RuntimeException e) {
             long n = failedSweeps.incrementAndGet();
@@ -270,9 +270,9 @@ public class BccConsumer extends DefaultConsumer implements Suspendable {
         }
     }
 
-    /** Connections open in the kernel's map at the last sweep for update events (0 with updates off). */
-    public long getOpenConnections() {
-        return openConnections;
+    /** Sweeps for update events done (0 with updates off). */
+    public long getSweeps() {
+        return sweeps.get();
     }
 
     /** Sweeps for update events that failed (their updates come at a later sweep). */
@@ -291,7 +291,6 @@ public class BccConsumer extends DefaultConsumer implements Suspendable {
 
     private final AtomicLong sweeps = new AtomicLong();
     private final AtomicLong failedSweeps = new AtomicLong();
-    private volatile long openConnections;
     private long lastSweepWarnNanos;
 
     /** Events read from the kernel and handed to the route. */

@@ -67,7 +67,11 @@ public final class ConnectTracer implements AutoCloseable {
     private volatile ListenerSeed.Result listenerSeed;
     private final boolean procShowsKernelPids;
     private volatile boolean attachedBefore;
-    private final ConnectionSweep sweep;
+    private final boolean updates;
+    // Made at the first sweep, on the sweeping thread: verifying its program takes about 0.3 s of
+    // CPU, which the start (and the first events) need not wait for.
+    private ConnectionSweep sweep;
+    private boolean sweepRefused;
     private final int openConnectionsLink;
     private volatile OpenConnectionSeed.Result openConnectionSeed;
 
@@ -89,7 +93,7 @@ public final class ConnectTracer implements AutoCloseable {
         this.processProbes = processProbes;
         this.procShowsKernelPids = procShowsKernelPids;
         this.counters = module.map("counters");
-        this.sweep = config.getEvents().contains(Type.UPDATE) ? new ConnectionSweep(module) : null;
+        this.updates = config.getEvents().contains(Type.UPDATE);
         this.openConnectionsLink = seedsOpenConnections(config, probe) ? openConnectionsLink(module) : -1;
         this.decoder = new RecordDecoder(new KernelClock(), host, batch::add, processContext, healthMask(probe),
                 config.isCommunityId() ? new CommunityId(config.getCommunityIdSeed()) : null);
@@ -313,6 +317,12 @@ public final class ConnectTracer implements AutoCloseable {
         return openConnectionSeed;
     }
 
+    /** Connections the last start-up search found open and took in, and how long it took (µs); {-1, -1} if none ran. */
+    public long[] openConnectionsFound() {
+        OpenConnectionSeed.Result r = openConnectionSeed;
+        return r == null ? new long[] {-1, -1} : new long[] {r.found(), r.micros()};
+    }
+
     /** The maps that hold sockets' state between two of their state changes; filters and counters stay. */
     private static final List<String> SOCKET_STATE_MAPS = List.of("pending", "pending_slots", "conns", "listeners",
             "connecting");
@@ -450,16 +460,29 @@ public final class ConnectTracer implements AutoCloseable {
 
     /** How often {@link #sweepUpdates()} should run: 0 when update events are off. */
     public long sweepPeriodMillis() {
-        return sweep == null ? 0 : ConnectionSweep.periodMillis(config.getUpdateInterval());
+        return updates ? ConnectionSweep.periodMillis(config.getUpdateInterval()) : 0;
     }
 
     /**
      * Makes the kernel write an update record for each connection open and unreported for the
      * update interval; they arrive through the buffer like any other record. Any thread; the
-     * caller keeps it from overlapping {@link #close()}. Returns the open connections looked at.
+     * caller keeps it from overlapping {@link #close()}. Nothing when update events are off.
      */
-    public int sweepUpdates() {
-        return sweep == null ? 0 : sweep.sweep();
+    public synchronized void sweepUpdates() {
+        if (!updates || sweepRefused) {
+            return;
+        }
+        if (sweep == null) {
+            try {
+                sweep = new ConnectionSweep(module);
+            } catch (BccException e) {
+                // where the kernel refuses it (BPF_PROG_TEST_RUN of a raw tracepoint program, Linux 5.10+)
+                sweepRefused = true;
+                LOG.warn("update events are off: {} (they need Linux 5.10+)", e.getMessage());
+                return;
+            }
+        }
+        sweep.sweep();
     }
 
     public List<BpfModule.Attachment> attachments() {
@@ -469,6 +492,11 @@ public final class ConnectTracer implements AutoCloseable {
     @Override
     public void close() {
         try {
+            synchronized (this) {
+                if (sweep != null) {
+                    sweep.close();
+                }
+            }
             reader.close();
         } finally {
             try {

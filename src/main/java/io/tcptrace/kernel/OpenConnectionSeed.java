@@ -66,7 +66,7 @@ final class OpenConnectionSeed {
         Map<Long, List<Integer>> namespaces = perNamespace ? NetNamespaces.scan(proc).members()
                 : Map.of(own, List.of((int) ProcessHandle.current().pid()));
         int withOwner = nameOwners(namespaces, seedOwners);
-        int before = conns.longKeys(1024).length;
+        long before = conns.countKeys();
         AtomicInteger walked = new AtomicInteger();
         AtomicInteger refused = new AtomicInteger();
         AtomicReference<RuntimeException> failure = new AtomicReference<>();
@@ -89,7 +89,7 @@ final class OpenConnectionSeed {
         if (failure.get() != null) {
             throw failure.get();
         }
-        int found = conns.longKeys(1024).length - before;
+        int found = (int) (conns.countKeys() - before);
         return new Result(Math.max(0, found), walked.get(), refused.get(), withOwner,
                 (System.nanoTime() - started) / 1000);
     }
