@@ -5,13 +5,12 @@ import com.sun.jna.Native;
 
 /**
  * The bpf(2) commands libbcc does not wrap, called directly: running a loaded program once
- * ({@code BPF_PROG_TEST_RUN}) and the batch map operations ({@code BPF_MAP_LOOKUP_BATCH},
- * {@code BPF_MAP_UPDATE_BATCH}), which move many entries in one call.
+ * ({@code BPF_PROG_TEST_RUN}), reading a map's entries many at a time ({@code BPF_MAP_LOOKUP_BATCH}),
+ * and BPF iterators ({@code BPF_LINK_CREATE}, {@code BPF_ITER_CREATE}).
  */
 final class BpfSyscall {
     static final int BPF_PROG_TEST_RUN = 10;
     static final int BPF_MAP_LOOKUP_BATCH = 24;
-    static final int BPF_MAP_UPDATE_BATCH = 26;
     static final int BPF_LINK_CREATE = 28;
     static final int BPF_ITER_CREATE = 33;
     static final int BPF_TRACE_ITER = 28;   // enum bpf_attach_type
