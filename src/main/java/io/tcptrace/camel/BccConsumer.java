@@ -88,7 +88,10 @@ public class BccConsumer extends DefaultConsumer implements Suspendable {
         clock.scheduleAtFixedRate(() -> readCounters(false), 1, 1, TimeUnit.SECONDS);
         long sweep = tracer.sweepPeriodMillis();
         if (sweep > 0) {
-            clock.scheduleWithFixedDelay(this::sweepUpdates, sweep, sweep, TimeUnit.MILLISECONDS);
+            // nothing is due before one interval has passed: the first sweep (which also has the
+            // kernel verify its program) waits that long, away from the start and its first burst
+            clock.scheduleWithFixedDelay(this::sweepUpdates, config.getUpdateInterval() * 1000L, sweep,
+                    TimeUnit.MILLISECONDS);
         }
         loop = executor.submit(this::pollLoop);
     }

@@ -96,6 +96,10 @@ public class DeliveryProducer extends DefaultProducer {
             throw new IllegalStateException(name + " sink cannot use spool directory " + dir + " (" + e.getMessage()
                     + "): make it writable or set the sink's spool directory");
         }
+        RunMarker.begin(dir).ifPresent(previous -> LOG.warn("{}: the last run ({}) did not stop cleanly (killed, crashed,"
+                + " or the power failed): what it held in memory for this sink, up to {} records, was lost without"
+                + " being counted; what it had spooled is replayed", name, previous.isEmpty() ? "unknown" : previous,
+                config.getQueueCapacity()));
         if (spool.tornLines() > 0) {
             stats.lost(DeliveryStats.Loss.TORN_RECORD, spool.tornLines());
             LOG.warn("{} spool: {} record cut short by an abrupt stop was dropped", name, spool.tornLines());
@@ -165,6 +169,7 @@ public class DeliveryProducer extends DefaultProducer {
             deadLetter.close();
         }
         sender.stop();
+        RunMarker.end(Path.of(config.getSpoolDir()));
         super.doStop();
     }
 

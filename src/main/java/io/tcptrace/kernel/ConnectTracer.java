@@ -303,7 +303,9 @@ public final class ConnectTracer implements AutoCloseable {
                     module.map("seed_owners"), perNamespace);
             openConnectionSeed = r;
             LOG.info("found {} TCP connections open before the start in {} network namespace{} ({} open sockets named"
-                    + " by /proc){} in {} ms", r.found(), r.namespaces(), r.namespaces() == 1 ? "" : "s", r.withOwner(),
+                    + " by /proc{}){} in {} ms", r.found(), r.namespaces(), r.namespaces() == 1 ? "" : "s", r.withOwner(),
+                    r.ownersFull() > 0 ? "; " + r.ownersFull() + " more without their process: the owners map holds"
+                            + " 65,536" : "",
                     r.notEntered() > 0 ? "; " + r.notEntered() + " other namespaces could not be entered (that needs"
                             + " CAP_SYS_ADMIN): their older connections are not reported" : "",
                     String.format(Locale.ROOT, "%.1f", r.micros() / 1000.0));

@@ -43,8 +43,9 @@ final class OpenConnectionSeed {
      * @param namespaces network namespaces walked
      * @param notEntered namespaces not walked: entering them was refused (no CAP_SYS_ADMIN)
      * @param withOwner  open sockets whose process /proc named
+     * @param ownersFull open sockets /proc named that did not fit the owners map (their events have no process)
      */
-    record Result(int found, int namespaces, int notEntered, int withOwner, long micros) {
+    record Result(int found, int namespaces, int notEntered, int withOwner, int ownersFull, long micros) {
     }
 
     private final Path proc;
@@ -65,7 +66,7 @@ final class OpenConnectionSeed {
         long own = NetNamespaces.of(proc, "self");
         Map<Long, List<Integer>> namespaces = perNamespace ? NetNamespaces.scan(proc).members()
                 : Map.of(own, List.of((int) ProcessHandle.current().pid()));
-        int withOwner = nameOwners(namespaces, seedOwners);
+        int[] named = nameOwners(namespaces, seedOwners);
         long before = conns.countKeys();
         AtomicInteger walked = new AtomicInteger();
         AtomicInteger refused = new AtomicInteger();
@@ -90,7 +91,7 @@ final class OpenConnectionSeed {
             throw failure.get();
         }
         int found = (int) (conns.countKeys() - before);
-        return new Result(Math.max(0, found), walked.get(), refused.get(), withOwner,
+        return new Result(Math.max(0, found), walked.get(), refused.get(), named[0], named[1],
                 (System.nanoTime() - started) / 1000);
     }
 
@@ -148,8 +149,8 @@ final class OpenConnectionSeed {
         return -1;
     }
 
-    /** Writes the owner of every open TCP socket /proc shows into {@code seed_owners}; how many. */
-    private int nameOwners(Map<Long, List<Integer>> namespaces, BpfMap seedOwners) {
+    /** Writes the owner of every open TCP socket /proc shows into {@code seed_owners}; {written, not fitting}. */
+    private int[] nameOwners(Map<Long, List<Integer>> namespaces, BpfMap seedOwners) {
         Set<Long> inodes = new HashSet<>();
         for (List<Integer> pids : namespaces.values()) {
             for (int pid : pids) {
@@ -161,16 +162,21 @@ final class OpenConnectionSeed {
         Map<Long, Integer> holders = owners.holders(inodes).pids();
         Map<Integer, byte[]> encoded = new HashMap<>();
         int named = 0;
+        int full = 0;
         for (Map.Entry<Long, Integer> h : holders.entrySet()) {
             byte[] owner = encoded.computeIfAbsent(h.getValue(), pid -> {
                 SocketOwners.Owner o = owners.owner(pid);
                 return o == null ? null : ListenerSeed.encode(o);
             });
-            if (owner != null && seedOwners.insertNew(inodeKey(h.getKey()), owner) == BpfMap.Insert.INSERTED) {
-                named++;
+            if (owner != null) {
+                switch (seedOwners.insertNew(inodeKey(h.getKey()), owner)) {
+                    case INSERTED -> named++;
+                    case FULL -> full++;
+                    case EXISTS -> { }
+                }
             }
         }
-        return named;
+        return new int[] {named, full};
     }
 
     /** Adds the inodes of one namespace's open connections (tcp and tcp6); false if unreadable. */

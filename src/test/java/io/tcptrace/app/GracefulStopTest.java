@@ -104,7 +104,9 @@ class GracefulStopTest {
                     "SPLUNK_SPOOL_DIR", tmp.resolve("spool").toString());
             hec.setDown(true);
             int burst = 500;
+            long killed;
             try (TracerProcess tracer = TracerProcess.start(env)) {
+                killed = tracer.pid();
                 for (int i = 0; i < burst; i++) {
                     connectRefused("127.0.0.1", port);
                 }
@@ -119,7 +121,15 @@ class GracefulStopTest {
                 }
                 assertEquals(burst, indexed(hec, port), again.logText());
                 assertTrue(again.log().stream().anyMatch(l -> l.contains("spool holds")), again.logText());
+                // the unclean stop is named, with the killed run's pid
+                assertEquals(1, again.log().stream().filter(l -> l.contains(" WARN ") && l.contains("did not stop cleanly")
+                        && l.contains("pid " + killed + ",")).count(), again.logText());
                 again.sigterm();
+            }
+            try (TracerProcess third = TracerProcess.start(env)) {
+                third.sigterm();
+                assertTrue(third.log().stream().noneMatch(l -> l.contains("did not stop cleanly")),
+                        "a clean stop leaves nothing to report: " + third.logText());
             }
         }
     }

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 /**
  * TCP health read from the kernel's own counters on real, impaired connections: a network
  * namespace whose loopback has Ethernet's MTU, a token bucket (tc tbf: queueing delay; this
- * kernel has no netem) and an iptables rule dropping a share of the data segments. Host only: the
+ * kernel has no netem) and an iptables rule dropping 5% of the data segments. Host only: the
  * emulated guest kernel has its modules elsewhere.
  */
 class TcpHealthTest {
@@ -33,15 +33,17 @@ class TcpHealthTest {
     @Test
     void aShapedLossyConnectionShowsRoundTripRetransmitsAndPackets() throws Exception {
         try (TestProgram program = new TestProgram(); TestNetns ns = new TestNetns("health")) {
-            TestNetns.run("ip", "-n", ns.name, "link", "set", "lo", "mtu", "1500");
+            // one segment per packet (no GSO batches), so the drop rule below sees every data segment
+            TestNetns.run("ip", "-n", ns.name, "link", "set", "lo", "mtu", "1500", "gso_max_segs", "1");
             TestNetns.run("ip", "netns", "exec", ns.name, "tc", "qdisc", "add", "dev", "lo", "root", "tbf", "rate",
                     "4mbit", "burst", "16kb", "latency", "300ms");
             try (ListeningChild server = new ListeningChild(program, ns.exec(), "127.0.0.1", 0);
                     TracerHarness h = new TracerHarness(TRACEPOINT)) {
-                // full-size segments to the server only: SYNs, ACKs and FINs all pass
-                TestNetns.run("ip", "netns", "exec", ns.name, "iptables", "-A", "OUTPUT", "-p", "tcp", "--dport",
+                // full-size segments to the server only, lost on arrival (a drop on the way out would be
+                // an error the sender sees and simply sends again, not a loss): SYNs, ACKs and FINs pass
+                TestNetns.run("ip", "netns", "exec", ns.name, "iptables", "-A", "INPUT", "-p", "tcp", "--dport",
                         Integer.toString(server.port), "-m", "length", "--length", "1000:65535", "-m", "statistic",
-                        "--mode", "random", "--probability", "0.03", "-j", "DROP");
+                        "--mode", "random", "--probability", "0.05", "-j", "DROP");
                 Process client = new ProcessBuilder("sh", "-c", "exec " + ns.exec() + " " + program.binary + " --send 127.0.0.1 "
                         + server.port + " " + BYTES).redirectErrorStream(true).start();
                 h.awaitMatching(e -> e.type() == Type.CONNECT && e.destPort() == server.port);
@@ -58,8 +60,10 @@ class TcpHealthTest {
                 // loopback's round trip is tens of microseconds; behind a 4 Mbit/s queue it is milliseconds
                 assertTrue(sent.rttMicros() > 1_000, "rtt " + sent);
                 assertTrue(sent.rttVarMicros() > 0, "rtt_var " + sent);
-                // 3% of ~280 data segments dropped: none dropped has a chance of 0.97^280, about 2e-4
-                assertTrue(sent.retransmits() > 0, "retransmits " + sent);
+                // 5% of ~280 data segments lost (iptables counts them): the lost data was sent again
+                long dropped = droppedPackets(ns, "INPUT");
+                assertTrue(dropped > 0, "the rule dropped segments: " + dropped);
+                assertTrue(sent.retransmits() > 0, "retransmits " + sent + ", dropped " + dropped);
                 int dataSegments = (BYTES + 1447) / 1448;
                 assertTrue(sent.packetsOut() >= dataSegments + sent.retransmits(), "packets_out " + sent);
                 assertTrue(sent.packetsIn() >= 10, "the receiver's ACKs: packets_in " + sent);
@@ -89,7 +93,7 @@ class TcpHealthTest {
                 ConnectionEvent connect = connects.get(0);
                 assertEquals(Outcome.FAILED, connect.outcome());
                 // every SYN sent met the DROP rule: its packet count is the first SYN and each retry
-                long synsSent = droppedPackets(ns);
+                long synsSent = droppedPackets(ns, "INPUT");
                 assertTrue(synsSent >= 2, "the kernel retried at least once: " + synsSent + " SYNs");
                 assertEquals(synsSent - 1, connect.health().retransmits(), connect.toString());
                 assertNull(connect.health().packetsOut() == TcpHealth.ABSENT ? null : connect.health(),
@@ -98,9 +102,9 @@ class TcpHealthTest {
         }
     }
 
-    /** Packets the namespace's first INPUT rule dropped, as iptables counts them. */
-    private static long droppedPackets(TestNetns ns) throws Exception {
-        Process p = new ProcessBuilder("ip", "netns", "exec", ns.name, "iptables", "-L", "INPUT", "-v", "-n", "-x")
+    /** Packets the DROP rule of one of the namespace's chains dropped, as iptables counts them. */
+    private static long droppedPackets(TestNetns ns, String chain) throws Exception {
+        Process p = new ProcessBuilder("ip", "netns", "exec", ns.name, "iptables", "-L", chain, "-v", "-n", "-x")
                 .redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         assertEquals(0, p.waitFor(), out);
