@@ -73,7 +73,6 @@
 #define RECORD_ACCEPT 2
 #define RECORD_CLOSE 3
 #define RECORD_UPDATE 4
-#define BPF_F_MMAPABLE_ 1024   // map flag (1 << 10): user space may mmap an array's values
 
 // event_t.flags
 #define FLAG_PREEXISTING 1  // open before the tracer started: counts and duration run from its start-up scan
@@ -297,6 +296,10 @@ struct conn_t {
     u8 inbound;
     u8 flags;               // FLAG_PREEXISTING for the ones bpf_iter__tcp put here
 };
+// Java reads these two from a batch read of `conns` (io.tcptrace.kernel.ConnectionSweep) to find
+// the connections due an update; RecordLayoutTest checks its constants against these.
+_Static_assert(__builtin_offsetof(struct conn_t, established_ns) == 0, "conn established_ns");
+_Static_assert(__builtin_offsetof(struct conn_t, updated_ns) == 8, "conn updated_ns");
 
 // Keyed by socket address. Plain hashes, not LRU: an LRU would evict silently, whereas a failed
 // insert here is counted (COUNTER_LOST_UNTRACKED, COUNTER_LOST_CONN_FULL).
@@ -774,27 +777,21 @@ static __always_inline int on_state_change(void *ctx, u64 sk, int oldstate, int 
 }
 
 #if defined(UPDATE_INTERVAL_NS) && defined(EVENT_CLOSE) && defined(RAW_TRACEPOINT)
-// Open connections to look at: Java (io.tcptrace.kernel.ConnectionSweep) writes keys of `conns`
-// straight into this array's memory (mapped, BPF_F_MMAPABLE) before each run.
-BPF_F_TABLE("array", u32, u64, sweep_socks, SWEEP_BATCH, BPF_F_MMAPABLE_);
-
-// Attached nowhere: Java runs it with BPF_PROG_TEST_RUN, args[0] the number of sockets in
-// sweep_socks (at most SWEEP_BATCH: the loop is verified once per iteration, with its index known).
-// Each connection still open and not reported for UPDATE_INTERVAL_NS gets an update record with
-// its counts so far. A socket closed since Java read the keys is no longer in `conns` (its close
-// removed it), so it is skipped; its close event has the totals.
+// Attached nowhere: Java (io.tcptrace.kernel.ConnectionSweep) runs it with BPF_PROG_TEST_RUN,
+// args[0] the number of sockets that follow in args[1..SWEEP_BATCH] (the most a raw tracepoint's
+// context holds), which Java found due in a batch read of `conns`. A loop of 11 is cheap to verify
+// (one of 64 over a map was too complex for Linux 6.1's verifier).
 int sweep_updates(struct bpf_raw_tracepoint_args *ctx) {
-    u32 n = ctx->args[0];
+    // copied to the stack once: the verifier allows the context only at fixed offsets
+    u64 args[SWEEP_BATCH + 1] = {};
+    bpf_probe_read_kernel(args, sizeof(args), (void *)ctx);
+    u32 n = args[0];
     u64 now = bpf_ktime_get_ns();
 #pragma clang loop unroll(disable)
-    for (u32 i = 0; i < SWEEP_BATCH; i++) {
-        if (i >= n)
+    for (u32 i = 1; i <= SWEEP_BATCH; i++) {
+        if (i > n)
             break;
-        u32 index = i;
-        u64 *skp = sweep_socks.lookup(&index);
-        if (!skp)
-            break;
-        u64 sk = *skp;
+        u64 sk = args[i];
         struct conn_t *c = conns.lookup(&sk);
         if (!c)
             continue;

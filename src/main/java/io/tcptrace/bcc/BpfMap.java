@@ -152,12 +152,18 @@ public final class BpfMap {
         return held;
     }
 
+    /** Looks at one entry of a batch read: its value lies at {@code offset} in {@code values}. */
+    @FunctionalInterface
+    public interface EntryFilter {
+        boolean keep(Pointer values, long offset);
+    }
+
     /**
-     * Every key of a hash map with 8-byte keys, read a chunk at a time with BPF_MAP_LOOKUP_BATCH
-     * (Linux 5.6+): one system call per {@code chunk} entries instead of one per key. Keys the
-     * program adds or removes meanwhile may or may not be in the answer.
+     * The keys of a hash map with 8-byte keys whose values {@code filter} keeps, read a chunk at a
+     * time with BPF_MAP_LOOKUP_BATCH (Linux 5.6+): one system call per {@code chunk} entries
+     * instead of one per key. Entries the program adds or removes meanwhile may or may not be seen.
      */
-    public long[] longKeys(int chunk) {
+    public long[] longKeys(int chunk, EntryFilter filter) {
         if (keySize != 8) {
             throw new IllegalStateException("BPF map '" + name + "' has " + keySize + "-byte keys, not 8");
         }
@@ -166,7 +172,7 @@ public final class BpfMap {
         Memory in = new Memory(8);
         Memory out = new Memory(8);
         Memory attr = new Memory(BpfSyscall.BATCH_ATTR_SIZE);
-        long[] all = new long[Math.min(chunk, (int) maxEntries)];
+        long[] kept = new long[64];
         int n = 0;
         boolean first = true;
         while (true) {
@@ -182,40 +188,20 @@ public final class BpfMap {
                 throw new BccException("cannot read the keys of BPF map '" + name + "': " + Errno.describe(-rc));
             }
             int got = attr.getInt(BpfSyscall.BATCH_COUNT);
-            if (n + got > all.length) {
-                all = java.util.Arrays.copyOf(all, Math.max(all.length * 2, n + got));
-            }
             for (int i = 0; i < got; i++) {
-                all[n++] = keys.getLong(8L * i);
+                if (filter.keep(values, (long) valueSize * i)) {
+                    if (n == kept.length) {
+                        kept = java.util.Arrays.copyOf(kept, n * 2);
+                    }
+                    kept[n++] = keys.getLong(8L * i);
+                }
             }
             if (rc == -Errno.ENOENT) {
-                return java.util.Arrays.copyOf(all, n);
+                return java.util.Arrays.copyOf(kept, n);
             }
             in.setLong(0, out.getLong(0));
             first = false;
         }
-    }
-
-    /**
-     * An array map created with BPF_F_MMAPABLE, mapped read-write: user space then writes its values
-     * in place, without a system call. Release with {@link #unmapValues}.
-     */
-    public Pointer mapValues() {
-        long length = mappedLength();
-        Pointer p = Libc.mmap(null, length, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED, fd, 0);
-        if (p == null || Pointer.nativeValue(p) == Libc.MAP_FAILED) {
-            throw new BccException("cannot map BPF map '" + name + "': " + Errno.describe(Native.getLastError()));
-        }
-        return p;
-    }
-
-    public void unmapValues(Pointer values) {
-        Libc.munmap(values, mappedLength());
-    }
-
-    private long mappedLength() {
-        long page = Libc.getpagesize();
-        return ((long) valueSize * maxEntries + page - 1) / page * page;
     }
 
     public int keySize() {

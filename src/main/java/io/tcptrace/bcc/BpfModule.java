@@ -138,6 +138,9 @@ public final class BpfModule implements AutoCloseable {
         attachments.add(new Attachment((onReturn ? "kretprobe " : "kprobe ") + kernelFunction, fd, event, false));
     }
 
+    /** The kernel's limit on a raw tracepoint's arguments (MAX_BPF_FUNC_ARGS). */
+    public static final int MAX_RUN_ARGS = 12;
+
     /** Loads a program that is attached nowhere and only {@link #run}: a raw tracepoint program. */
     public int loadRunnable(String function) {
         return load(function, LibBcc.BPF_PROG_TYPE_RAW_TRACEPOINT);
@@ -145,9 +148,12 @@ public final class BpfModule implements AutoCloseable {
 
     /**
      * Runs a loaded raw tracepoint program once in the calling task with BPF_PROG_TEST_RUN, its
-     * {@code args} as the tracepoint's arguments (at most 12); returns its return value.
+     * {@code args} as the tracepoint's arguments (at most {@link #MAX_RUN_ARGS}); returns its return value.
      */
     public int run(String function, long... args) {
+        if (args.length > MAX_RUN_ARGS) {
+            throw new IllegalArgumentException("a raw tracepoint program takes at most " + MAX_RUN_ARGS + " arguments");
+        }
         int fd;
         synchronized (this) {
             ensureOpen();

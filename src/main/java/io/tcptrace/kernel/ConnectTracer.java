@@ -476,7 +476,7 @@ public final class ConnectTracer implements AutoCloseable {
         }
         if (sweep == null) {
             try {
-                sweep = new ConnectionSweep(module);
+                sweep = new ConnectionSweep(module, config.getUpdateInterval());
             } catch (BccException e) {
                 // where the kernel refuses it (BPF_PROG_TEST_RUN of a raw tracepoint program, Linux 5.10+)
                 sweepRefused = true;
@@ -494,11 +494,6 @@ public final class ConnectTracer implements AutoCloseable {
     @Override
     public void close() {
         try {
-            synchronized (this) {
-                if (sweep != null) {
-                    sweep.close();
-                }
-            }
             reader.close();
         } finally {
             try {

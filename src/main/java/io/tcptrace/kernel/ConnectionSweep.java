@@ -3,37 +3,39 @@ package io.tcptrace.kernel;
 import com.sun.jna.Pointer;
 import io.tcptrace.bcc.BpfMap;
 import io.tcptrace.bcc.BpfModule;
+import io.tcptrace.bcc.Libc;
 
 /**
- * Update events for connections that stay open: every sweep reads the keys of the kernel's
- * connection map ({@code conns}, one entry per open connection tracked for its close) in a few
- * batch reads, and hands them {@link #BATCH} at a time to bpf/tcpconnect.bpf.c's
- * {@code sweep_updates}: written into its {@code sweep_socks} array through the array's memory
- * mapping (no system call), then the program run once with BPF_PROG_TEST_RUN; the program itself decides which are due (not reported for the
- * update interval), reads their counters at BTF offsets and writes update records into the event
- * buffer. So a host without long-lived connections costs one batch read of an almost empty map
- * per sweep, and nothing on any connection's own path.
+ * Update events for connections that stay open: every sweep reads the kernel's connection map
+ * ({@code conns}, one entry per open connection tracked for its close) in a few batch reads,
+ * keeps the connections due an update (not reported for the update interval, by the entry's own
+ * timestamps), and hands them {@link #BATCH} at a time, as the arguments of one
+ * BPF_PROG_TEST_RUN, to bpf/tcpconnect.bpf.c's {@code sweep_updates}, which checks them again,
+ * reads their counters at BTF offsets and writes update records into the event buffer. So a sweep
+ * with nothing due makes no program run at all, and no connection pays anything on its own path.
  *
- * <p>(The kernel's map element iterator would walk {@code conns} without copying its entries out,
- * but this kernel refuses to load one: EPERM, as for fentry.)
+ * <p>(The kernel's map element iterator would walk {@code conns} in the kernel, but this kernel
+ * refuses to load one: EPERM, as for fentry; a program looping over 64 sockets of a map was too
+ * complex for Linux 6.1's verifier.)
  */
-final class ConnectionSweep implements AutoCloseable {
+final class ConnectionSweep {
     static final String PROGRAM = "sweep_updates";
-    /** Sockets per program run: its loop is verified once per iteration, so it stays short. */
-    static final int BATCH = 64;
+    /** Sockets per program run: the arguments of a raw tracepoint's context, after their count. */
+    static final int BATCH = BpfModule.MAX_RUN_ARGS - 1;
+    // struct conn_t in bpf/tcpconnect.bpf.c, little endian; RecordLayoutTest checks them against its _Static_asserts
+    static final int CONN_ESTABLISHED_NS = 0;
+    static final int CONN_UPDATED_NS = 8;
     private static final int KEY_CHUNK = 4096;
 
     private final BpfModule module;
     private final BpfMap conns;
-    private final BpfMap socks;
-    private final Pointer slots;
+    private final long intervalNanos;
 
-    ConnectionSweep(BpfModule module) {
+    ConnectionSweep(BpfModule module, int updateIntervalSeconds) {
         this.module = module;
         module.loadRunnable(PROGRAM);
         this.conns = module.map("conns");
-        this.socks = module.map("sweep_socks");
-        this.slots = socks.mapValues();
+        this.intervalNanos = updateIntervalSeconds * 1_000_000_000L;
     }
 
     /**
@@ -44,19 +46,21 @@ final class ConnectionSweep implements AutoCloseable {
         return Math.max(1_000, Math.min(15_000, updateIntervalSeconds * 250L));
     }
 
-    /** One sweep; returns how many open connections it looked at. */
+    /** One sweep; returns how many connections were due an update. */
     int sweep() {
-        long[] open = conns.longKeys(KEY_CHUNK);
-        for (int from = 0; from < open.length; from += BATCH) {
-            int n = Math.min(BATCH, open.length - from);
-            slots.write(0, open, from, n);   // the run below reads them: BPF_PROG_TEST_RUN orders the two
-            module.run(PROGRAM, n);
+        long now = Libc.clockNanos(Libc.CLOCK_MONOTONIC);   // bpf_ktime_get_ns()'s clock
+        long[] due = conns.longKeys(KEY_CHUNK, (Pointer values, long at) -> {
+            long updated = values.getLong(at + CONN_UPDATED_NS);
+            long last = updated != 0 ? updated : values.getLong(at + CONN_ESTABLISHED_NS);
+            return now - last >= intervalNanos;
+        });
+        long[] args = new long[BATCH + 1];
+        for (int from = 0; from < due.length; from += BATCH) {
+            int n = Math.min(BATCH, due.length - from);
+            args[0] = n;
+            System.arraycopy(due, from, args, 1, n);
+            module.run(PROGRAM, n == BATCH ? args : java.util.Arrays.copyOf(args, n + 1));
         }
-        return open.length;
-    }
-
-    @Override
-    public void close() {
-        socks.unmapValues(slots);
+        return due.length;
     }
 }

@@ -59,6 +59,10 @@ public final class TcptraceMetrics {
                 .description("how full the kernel ring buffer is, 0 to 1").register(registry);
         counter(registry, "tcptrace.poll.priority.boosts", "times the poll thread took nice 0 because the buffer filled",
                 source, BccConsumer::getPriorityBoosts);
+        counter(registry, "tcptrace.update.sweeps", "sweeps of the open connections for update events", source,
+                BccConsumer::getSweeps);
+        counter(registry, "tcptrace.update.sweeps.failed", "sweeps for update events that failed (their updates come"
+                + " at a later sweep)", source, BccConsumer::getFailedSweeps);
         Gauge.builder("tcptrace.probes.attached", source, e -> e.isAttached() ? 1 : 0)
                 .description("1 while the kernel probes are attached").register(registry);
 

@@ -38,6 +38,9 @@ class OperationsTest {
             assertEquals(50.0, Metrics.value(text, "tcptrace_kernel_events_read_total").orElseThrow());
             assertEquals(0.0, Metrics.value(text, "tcptrace_kernel_events_lost_total{reason=\"buffer_full\"}").orElseThrow());
             assertEquals(1.0, Metrics.value(text, "tcptrace_probes_attached").orElseThrow());
+            // update events on (the default): the sweep's counters are there; the first sweep comes after 60 s
+            assertEquals(0.0, Metrics.value(text, "tcptrace_update_sweeps_failed_total").orElseThrow());
+            assertEquals(0.0, Metrics.value(text, "tcptrace_update_sweeps_total").orElseThrow());
             // the 50 events' process (this JVM, read from /proc at start): cache hits, nothing lost
             assertTrue(Metrics.value(text, "tcptrace_process_cache_hits_total{cache=\"process\"}").orElseThrow() >= 50,
                     text);

@@ -46,6 +46,20 @@ class RecordLayoutTest {
         assertEquals(25, checked, "one per field of event_t: the source's asserts were all found " + asserted.keySet());
     }
 
+    /** struct conn_t's two timestamps are read from Java (ConnectionSweep), so their offsets are held the same way. */
+    @Test
+    void connectionSweepReadsConnTimestampsWhereTheBpfSourceAssertsThem() throws Exception {
+        String source = Files.readString(Path.of(System.getProperty("tcptrace.home", "."), "bpf/tcpconnect.bpf.c"));
+        Matcher m = Pattern.compile("_Static_assert\\(__builtin_offsetof\\(struct conn_t, (\\w+)\\) == (\\d+)")
+                .matcher(source);
+        Map<String, Integer> asserted = new HashMap<>();
+        while (m.find()) {
+            asserted.put(m.group(1), Integer.parseInt(m.group(2)));
+        }
+        assertEquals(Map.of("established_ns", ConnectionSweep.CONN_ESTABLISHED_NS, "updated_ns",
+                ConnectionSweep.CONN_UPDATED_NS), asserted);
+    }
+
     /** struct owner_t is written from Java too (ListenerSeed), so its layout is held the same way. */
     @Test
     void listenerSeedWritesOwnersInTheLayoutTheBpfSourceAsserts() throws Exception {
