@@ -136,8 +136,11 @@ class ChartPodTest {
                 int podDest;
                 try (ServerSocket server = new ServerSocket(0)) {
                     podDest = server.getLocalPort();
+                    // the pod's process lives on after its connect, as a pod's program does: the tracer may
+                    // still read its new cgroup from /proc (one that exits at once may go out without it,
+                    // README "Process context")
                     Process p = new ProcessBuilder("sh", "-c", cgroup.enterCommand() + " && exec bash -c 'exec 3<>/dev/tcp/127.0.0.1/"
-                            + podDest + "'").start();
+                            + podDest + "; sleep 1'").start();
                     server.accept().close();
                     p.waitFor();
                 }
