@@ -777,44 +777,54 @@ static __always_inline int on_state_change(void *ctx, u64 sk, int oldstate, int 
 }
 
 #if defined(UPDATE_INTERVAL_NS) && defined(EVENT_CLOSE) && defined(RAW_TRACEPOINT)
+// One socket's update record, if it is still open and due (Java chose it from a batch read that
+// may be a moment old).
+static __always_inline void update_one(void *ctx, u64 sk, u64 now) {
+    struct conn_t *c = conns.lookup(&sk);
+    if (!c)
+        return;
+    u64 last = c->updated_ns ? c->updated_ns : c->established_ns;
+    if (now - last < UPDATE_INTERVAL_NS)
+        return;
+    c->updated_ns = now;
+    struct event_t e = {};
+    e.kind = RECORD_UPDATE;
+    e.probe = PROBE_ID_TRACEPOINT;
+    e.inbound = c->inbound;
+    e.flags = c->flags;
+    e.ts_ns = now;
+    e.span_ns = since(now, c->established_ns);
+    e.netns = c->netns;
+    fill_owner(&e, &c->owner);
+    e.bytes_out = since(read_u64(sk, OFF_TCP_SOCK_BYTES_ACKED), c->acked_at_start);
+    e.bytes_in = since(read_u64(sk, OFF_TCP_SOCK_BYTES_RECEIVED), c->received_at_start);
+    read_health(&e, sk);
+    struct sock_fields f = {};
+    fill_addresses(&e, &f, sk, c->inbound);
+    submit(ctx, &e);
+}
+
 // Attached nowhere: Java (io.tcptrace.kernel.ConnectionSweep) runs it with BPF_PROG_TEST_RUN,
-// args[0] the number of sockets that follow in args[1..SWEEP_BATCH] (the most a raw tracepoint's
-// context holds), which Java found due in a batch read of `conns`. A loop of 11 is cheap to verify
-// (one of 64 over a map was too complex for Linux 6.1's verifier).
+// args[0] the number of sockets that follow in args[1..11] (the most a raw tracepoint's context
+// holds), which Java found due in a batch read of `conns`. Written out, not looped: each socket's
+// part reads its argument at a fixed offset, which every verifier accepts (Linux 6.1's refused
+// both a loop of 64 over a map, as too complex, and the pointer LLVM makes of a loop over the
+// arguments).
+_Static_assert(SWEEP_BATCH == 11, "sweep_updates takes 11 sockets");
 int sweep_updates(struct bpf_raw_tracepoint_args *ctx) {
-    // copied to the stack once: the verifier allows the context only at fixed offsets
-    u64 args[SWEEP_BATCH + 1] = {};
-    bpf_probe_read_kernel(args, sizeof(args), (void *)ctx);
-    u32 n = args[0];
+    u64 n = ctx->args[0];
     u64 now = bpf_ktime_get_ns();
-#pragma clang loop unroll(disable)
-    for (u32 i = 1; i <= SWEEP_BATCH; i++) {
-        if (i > n)
-            break;
-        u64 sk = args[i];
-        struct conn_t *c = conns.lookup(&sk);
-        if (!c)
-            continue;
-        u64 last = c->updated_ns ? c->updated_ns : c->established_ns;
-        if (now - last < UPDATE_INTERVAL_NS)
-            continue;
-        c->updated_ns = now;
-        struct event_t e = {};
-        e.kind = RECORD_UPDATE;
-        e.probe = PROBE_ID_TRACEPOINT;
-        e.inbound = c->inbound;
-        e.flags = c->flags;
-        e.ts_ns = now;
-        e.span_ns = since(now, c->established_ns);
-        e.netns = c->netns;
-        fill_owner(&e, &c->owner);
-        e.bytes_out = since(read_u64(sk, OFF_TCP_SOCK_BYTES_ACKED), c->acked_at_start);
-        e.bytes_in = since(read_u64(sk, OFF_TCP_SOCK_BYTES_RECEIVED), c->received_at_start);
-        read_health(&e, sk);
-        struct sock_fields f = {};
-        fill_addresses(&e, &f, sk, c->inbound);
-        submit(ctx, &e);
-    }
+    if (n >= 1) update_one(ctx, ctx->args[1], now);
+    if (n >= 2) update_one(ctx, ctx->args[2], now);
+    if (n >= 3) update_one(ctx, ctx->args[3], now);
+    if (n >= 4) update_one(ctx, ctx->args[4], now);
+    if (n >= 5) update_one(ctx, ctx->args[5], now);
+    if (n >= 6) update_one(ctx, ctx->args[6], now);
+    if (n >= 7) update_one(ctx, ctx->args[7], now);
+    if (n >= 8) update_one(ctx, ctx->args[8], now);
+    if (n >= 9) update_one(ctx, ctx->args[9], now);
+    if (n >= 10) update_one(ctx, ctx->args[10], now);
+    if (n >= 11) update_one(ctx, ctx->args[11], now);
     return 0;
 }
 #endif

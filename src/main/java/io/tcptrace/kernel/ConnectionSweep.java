@@ -54,12 +54,13 @@ final class ConnectionSweep {
             long last = updated != 0 ? updated : values.getLong(at + CONN_ESTABLISHED_NS);
             return now - last >= intervalNanos;
         });
-        long[] args = new long[BATCH + 1];
+        long[] args = new long[BATCH + 1];   // always all of them: the kernel refuses a context shorter than the program reads
         for (int from = 0; from < due.length; from += BATCH) {
             int n = Math.min(BATCH, due.length - from);
+            java.util.Arrays.fill(args, 0);
             args[0] = n;
             System.arraycopy(due, from, args, 1, n);
-            module.run(PROGRAM, n == BATCH ? args : java.util.Arrays.copyOf(args, n + 1));
+            module.run(PROGRAM, args);
         }
         return due.length;
     }

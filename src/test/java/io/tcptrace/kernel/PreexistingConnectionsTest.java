@@ -39,6 +39,7 @@ class PreexistingConnectionsTest {
                 pairs.add(new Pair(program, "", 0));
                 pairs.add(new Pair(program, ns.exec(), ns.inode()));
                 Thread.sleep(500);   // both connections established and accepted before the tracer exists
+                long opening = System.nanoTime();
                 try (TracerHarness h = new TracerHarness(UPDATES)) {
                     OpenConnectionSeed.Result seed = h.tracer.openConnectionSeed();
                     assertTrue(seed.found() >= 4, "both sides of both connections found: " + seed);
@@ -54,8 +55,10 @@ class PreexistingConnectionsTest {
                         p.served.get(30, TimeUnit.SECONDS);
                     }
                     h.awaitCount(4, e -> e.type() == Type.CLOSE && pairs.stream().anyMatch(p -> p.server.port == e.destPort()));
+                    // what a client can have sent since the scan, at 1,000 bytes a second, and a second more
+                    long most = ((System.nanoTime() - opening) / 1_000_000_000L + 1) * 1_000;
                     for (Pair p : pairs) {
-                        p.check(h.events);
+                        p.check(h.events, most);
                     }
                 }
             } finally {
@@ -89,7 +92,7 @@ class PreexistingConnectionsTest {
             });
         }
 
-        void check(List<ConnectionEvent> all) {
+        void check(List<ConnectionEvent> all, long most) {
             List<ConnectionEvent> mine = all.stream().filter(e -> e.destPort() == server.port
                     && (netns == 0 || e.netns() == netns)).toList();
             assertTrue(mine.stream().noneMatch(e -> e.type() == Type.CONNECT || e.type() == Type.ACCEPT),
@@ -100,7 +103,7 @@ class PreexistingConnectionsTest {
                         .toList();
                 List<ConnectionEvent> closes = mine.stream().filter(e -> e.type() == Type.CLOSE && e.inbound() == inbound)
                         .toList();
-                assertTrue(updates.size() >= 2, side);
+                assertTrue(updates.size() >= 1, side);   // UpdateEventsTest checks the interval between them
                 assertEquals(1, closes.size(), side);
                 ConnectionEvent close = closes.get(0);
                 assertTrue(close.preexisting() && updates.stream().allMatch(ConnectionEvent::preexisting), side);
@@ -109,8 +112,8 @@ class PreexistingConnectionsTest {
                 assertTrue(updates.stream().allMatch(u -> u.processId() == pid), side);
                 long counted = inbound ? close.bytesIn() : close.bytesOut();
                 // counted from the scan: what the client sent while the test swept, not what it sent before
-                assertTrue(counted > 0 && counted <= (SECONDS + 2) * 1_000, side);
-                assertTrue(close.durationMicros() < (SECONDS + 5) * 1_000_000L, "duration from the scan: " + side);
+                assertTrue(counted > 0 && counted <= most, side);
+                assertTrue(close.durationMicros() <= most * 1_000L, "duration from the scan: " + side);
                 if (netns != 0) {
                     assertEquals(netns, close.netns(), side);
                 }
