@@ -29,6 +29,7 @@
 //   SEED_OPEN, OFF_SOCK_COMMON_SKC_STATE, OFF_SOCK_SK_SOCKET, OFF_SOCKET_ALLOC_VFS_INODE, OFF_INODE_I_INO
 //                                      bpf_iter__tcp: connections open before the start, put in `conns`
 //   PROCESS_EVENTS                     bpf/process.bpf.c, appended to this text, emits process records
+//   DNS_ANSWERS                        bpf/dns.bpf.c, appended to this text, copies DNS answers (dest_host)
 //
 // Filters run before anything is stored or written, so an event that would be dropped
 // anyway never takes buffer space. Every event that is not delivered is counted in
@@ -66,7 +67,8 @@
 #define COUNTER_LOST_CONN_FULL 3    // connection map full: an established connection's close cannot be reported
 #define COUNTER_LOST_PROCESS 4      // process.bpf.c: ring buffer had no room for a process record
 #define COUNTER_LOST_PROCESS_ARGS 5 // process.bpf.c: exec_args map full, an exec's command line not kept
-#define COUNTER_COUNT 6
+#define COUNTER_LOST_DNS 6          // dns.bpf.c: ring buffer had no room for a DNS answer
+#define COUNTER_COUNT 7
 
 // Record kinds: the first byte of every ring/perf buffer record.
 #define RECORD_CONNECT 1

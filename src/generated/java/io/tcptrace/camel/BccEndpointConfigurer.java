@@ -42,6 +42,16 @@ public class BccEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "communityIdSeed": target.getConfiguration().setCommunityIdSeed(property(camelContext, int.class, value)); return true;
         case "connmax":
         case "connMax": target.getConfiguration().setConnMax(property(camelContext, int.class, value)); return true;
+        case "desthost":
+        case "destHost": target.getConfiguration().setDestHost(property(camelContext, java.lang.String.class, value)); return true;
+        case "desthostcacheentries":
+        case "destHostCacheEntries": target.getConfiguration().setDestHostCacheEntries(property(camelContext, int.class, value)); return true;
+        case "desthostcachemb":
+        case "destHostCacheMb": target.getConfiguration().setDestHostCacheMb(property(camelContext, int.class, value)); return true;
+        case "desthostttlmax":
+        case "destHostTtlMax": target.getConfiguration().setDestHostTtlMax(property(camelContext, int.class, value)); return true;
+        case "desthostttlmin":
+        case "destHostTtlMin": target.getConfiguration().setDestHostTtlMin(property(camelContext, int.class, value)); return true;
         case "destports":
         case "destPorts": target.getConfiguration().setDestPorts(property(camelContext, java.lang.String.class, value)); return true;
         case "events": target.getConfiguration().setEvents(property(camelContext, java.lang.String.class, value)); return true;
@@ -110,6 +120,16 @@ public class BccEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "communityIdSeed": return int.class;
         case "connmax":
         case "connMax": return int.class;
+        case "desthost":
+        case "destHost": return java.lang.String.class;
+        case "desthostcacheentries":
+        case "destHostCacheEntries": return int.class;
+        case "desthostcachemb":
+        case "destHostCacheMb": return int.class;
+        case "desthostttlmax":
+        case "destHostTtlMax": return int.class;
+        case "desthostttlmin":
+        case "destHostTtlMin": return int.class;
         case "destports":
         case "destPorts": return java.lang.String.class;
         case "events": return java.lang.String.class;
@@ -179,6 +199,16 @@ public class BccEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "communityIdSeed": return target.getConfiguration().getCommunityIdSeed();
         case "connmax":
         case "connMax": return target.getConfiguration().getConnMax();
+        case "desthost":
+        case "destHost": return target.getConfiguration().getDestHost();
+        case "desthostcacheentries":
+        case "destHostCacheEntries": return target.getConfiguration().getDestHostCacheEntries();
+        case "desthostcachemb":
+        case "destHostCacheMb": return target.getConfiguration().getDestHostCacheMb();
+        case "desthostttlmax":
+        case "destHostTtlMax": return target.getConfiguration().getDestHostTtlMax();
+        case "desthostttlmin":
+        case "destHostTtlMin": return target.getConfiguration().getDestHostTtlMin();
         case "destports":
         case "destPorts": return target.getConfiguration().getDestPorts();
         case "events": return target.getConfiguration().getEvents();

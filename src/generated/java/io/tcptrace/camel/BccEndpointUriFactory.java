@@ -23,7 +23,7 @@ public class BccEndpointUriFactory extends org.apache.camel.support.component.En
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(34);
+        Set<String> props = new HashSet<>(39);
         props.add("boostPriority");
         props.add("bpfSource");
         props.add("bridgeErrorHandler");
@@ -34,6 +34,11 @@ public class BccEndpointUriFactory extends org.apache.camel.support.component.En
         props.add("communityId");
         props.add("communityIdSeed");
         props.add("connMax");
+        props.add("destHost");
+        props.add("destHostCacheEntries");
+        props.add("destHostCacheMb");
+        props.add("destHostTtlMax");
+        props.add("destHostTtlMin");
         props.add("destPorts");
         props.add("events");
         props.add("exceptionHandler");

@@ -138,6 +138,34 @@ public final class BpfModule implements AutoCloseable {
         attachments.add(new Attachment((onReturn ? "kretprobe " : "kprobe ") + kernelFunction, fd, event, false));
     }
 
+    /**
+     * Links {@code function}, a cgroup socket-buffer program, to the ingress of the cgroup2
+     * directory {@code cgroup} (Linux 5.7+): it then runs for every packet delivered to a socket
+     * of a process in that cgroup or below. A link, so it goes with this process however it ends.
+     */
+    public synchronized void attachCgroupIngress(String cgroup, String function) {
+        int prog = load(function, LibBcc.BPF_PROG_TYPE_CGROUP_SKB, BpfSyscall.BPF_CGROUP_INET_INGRESS);
+        int dir = Libc.open(cgroup, Libc.O_RDONLY | Libc.O_CLOEXEC);
+        if (dir < 0) {
+            throw new BccException("cannot open cgroup " + cgroup + ": " + Errno.describe(Native.getLastError()));
+        }
+        try {
+            Memory attr = new Memory(BpfSyscall.LINK_ATTR_SIZE);
+            attr.clear();
+            attr.setInt(BpfSyscall.LINK_PROG_FD, prog);
+            attr.setInt(BpfSyscall.LINK_TARGET_FD, dir);
+            attr.setInt(BpfSyscall.LINK_ATTACH_TYPE, BpfSyscall.BPF_CGROUP_INET_INGRESS);
+            int link = BpfSyscall.fd(BpfSyscall.BPF_LINK_CREATE, attr, BpfSyscall.LINK_ATTR_SIZE);
+            if (link < 0) {
+                throw new BccException("cannot link '" + function + "' to the ingress of cgroup " + cgroup + ": "
+                        + Errno.describe(-link));
+            }
+            attachments.add(new Attachment("cgroup ingress " + cgroup, link, null, true));
+        } finally {
+            Libc.close(dir);
+        }
+    }
+
     /** The kernel's limit on a raw tracepoint's arguments (MAX_BPF_FUNC_ARGS). */
     public static final int MAX_RUN_ARGS = 12;
 

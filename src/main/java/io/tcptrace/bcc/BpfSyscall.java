@@ -14,10 +14,12 @@ final class BpfSyscall {
     static final int BPF_LINK_CREATE = 28;
     static final int BPF_ITER_CREATE = 33;
     static final int BPF_TRACE_ITER = 28;   // enum bpf_attach_type
+    static final int BPF_CGROUP_INET_INGRESS = 0;
 
     /** union bpf_attr's link_create member, zero-padded: prog_fd, target_fd, attach_type, flags, then target details. */
     static final int LINK_ATTR_SIZE = 64;
     static final int LINK_PROG_FD = 0;
+    static final int LINK_TARGET_FD = 4;
     static final int LINK_ATTACH_TYPE = 8;
 
     /** union bpf_attr's test member, through batch_size. */

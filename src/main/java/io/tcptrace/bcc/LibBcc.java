@@ -20,6 +20,7 @@ final class LibBcc {
 
     static final int BPF_PROG_TYPE_KPROBE = 2;
     static final int BPF_PROG_TYPE_TRACEPOINT = 5;
+    static final int BPF_PROG_TYPE_CGROUP_SKB = 8;
     static final int BPF_PROG_TYPE_RAW_TRACEPOINT = 17;
     static final int BPF_PROG_TYPE_TRACING = 26;
     static final int BPF_PROBE_ENTRY = 0;

@@ -26,11 +26,14 @@ import io.tcptrace.process.ProcessContext;
  * @param communityId    the connection's Community ID v1; null when the tracer has it off
  * @param preexisting    close and update: the connection was open before the tracer started, found by
  *                       its start-up scan; its duration and counts run from that scan
+ * @param destHost       the name a DNS answer in the connection's namespace gave the acceptor's
+ *                       address (connect, accept; update and close keep that one); null when unknown
  */
 public record ConnectionEvent(Type type, long timeMicros, boolean inbound, int ipVersion, String srcIp, int srcPort,
         String destIp, int destPort, long processId, long threadId, String processName, long userId, long cgroupId,
         long netns, String host, Outcome outcome, long latencyMicros, long durationMicros, long bytesIn, long bytesOut,
-        String probe, ProcessContext.Fields context, TcpHealth health, String communityId, boolean preexisting) {
+        String probe, ProcessContext.Fields context, TcpHealth health, String communityId, boolean preexisting,
+        String destHost) {
 
     public String direction() {
         return inbound ? "inbound" : "outbound";

@@ -80,6 +80,9 @@ public final class EventJson {
             number(Field.SRC_PORT, e.srcPort());
             string(Field.DEST_IP, e.destIp());
             number(Field.DEST_PORT, e.destPort());
+            if (e.destHost() != null) {
+                string(Field.DEST_HOST, e.destHost());
+            }
             if (e.communityId() != null) {
                 gen.writeFieldName(NAMES.get(Field.COMMUNITY_ID));
                 gen.writeString(e.communityId());

@@ -51,6 +51,7 @@ public final class EventSchema {
         SRC_PORT("src_port", Kind.INTEGER, all(), "initiating side's port"),
         DEST_IP("dest_ip", Kind.STRING, all(), "accepting side's address"),
         DEST_PORT("dest_port", Kind.INTEGER, all(), "accepting side's port"),
+        DEST_HOST("dest_host", Kind.STRING, all(), "the name the connecting program looked up to get `dest_ip`: the question of a DNS answer that gave this address in the connection's network namespace, still within its TTL (held between `tcptrace.dest-host-ttl-min` and `-max`), lower-cased, without the final dot; for a CNAME chain, the name asked for. Updates and the close carry the connect's or accept's name. Absent where no such answer was seen (see [Destination names](#destination-names))"),
         COMMUNITY_ID("community_id", Kind.STRING, all(), "the connection's Community ID v1 (`1:` and a base64 SHA-1; seed `tcptrace.community-id-seed`, default 0): the same on every event of one connection and in Zeek's, Suricata's and Auditbeat's records of it; absent with `tcptrace.community-id=false`"),
         PROCESS_ID("process_id", Kind.INTEGER, all(), "process (tgid) that opened or accepted the connection"),
         THREAD_ID("thread_id", Kind.INTEGER, all(), "its thread"),

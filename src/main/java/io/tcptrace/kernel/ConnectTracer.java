@@ -16,6 +16,9 @@ import io.tcptrace.event.EventSchema.Type;
 import io.tcptrace.event.HostName;
 import io.tcptrace.kernel.btf.BtfException;
 import io.tcptrace.kernel.btf.KernelOffsets;
+import io.tcptrace.names.DestinationNames;
+import io.tcptrace.names.DnsProbes;
+import io.tcptrace.names.NameCounters;
 import io.tcptrace.process.ProcessContext;
 import io.tcptrace.process.ProcessProbes;
 import java.io.IOException;
@@ -64,6 +67,7 @@ public final class ConnectTracer implements AutoCloseable {
     private volatile double fill;
     private final ProcessContext processContext;
     private final boolean processProbes;
+    private final DestinationNames names;
     private volatile ListenerSeed.Result listenerSeed;
     private final boolean procShowsKernelPids;
     private volatile boolean attachedBefore;
@@ -83,7 +87,7 @@ public final class ConnectTracer implements AutoCloseable {
 
     private ConnectTracer(TracerConfiguration config, ProbeMode probe, Transport transport, BpfModule module,
             BatchHandler handler, String host, ProcessContext processContext, boolean processProbes,
-            boolean procShowsKernelPids) {
+            boolean procShowsKernelPids, boolean dnsAnswers) {
         this.config = config;
         this.probe = probe;
         this.transport = transport;
@@ -95,8 +99,10 @@ public final class ConnectTracer implements AutoCloseable {
         this.counters = module.map("counters");
         this.updates = config.getEvents().contains(Type.UPDATE);
         this.openConnectionsLink = seedsOpenConnections(config, probe) ? openConnectionsLink(module) : -1;
+        this.names = dnsAnswers ? new DestinationNames(config.nameSettings(), config.getEvents().contains(Type.CLOSE))
+                : null;
         this.decoder = new RecordDecoder(new KernelClock(), host, batch::add, processContext, healthMask(probe),
-                config.isCommunityId() ? new CommunityId(config.getCommunityIdSeed()) : null);
+                config.isCommunityId() ? new CommunityId(config.getCommunityIdSeed()) : null, names);
         BpfMap events = module.map("events");
         this.reader = transport == Transport.RINGBUF
                 ? new MappedRingBuffer(events, decoder)
@@ -215,6 +221,11 @@ public final class ConnectTracer implements AutoCloseable {
                     ? "the kernel's process records need transport=ringbuf"
                     : "the BPF source declares no process counters");
         }
+        boolean dnsAnswers = chooseDestHost(config, transport, source);
+        if (dnsAnswers) {
+            source = source + "\n" + DnsProbes.source();
+            flags.addAll(DnsProbes.cflags());
+        }
         long started = System.nanoTime();
         BpfModule module = BpfModule.compile(source, sourceName(config.getBpfSource()), flags);
         Libc.malloc_trim(0);
@@ -229,7 +240,7 @@ public final class ConnectTracer implements AutoCloseable {
             context = config.isProcessContext()
                     ? ProcessContext.create(config.processSettings(), processLoader, procShowsKernelPids) : null;
             tracer = new ConnectTracer(config, probe, transport, module, handler, host, context, processRecords,
-                    procShowsKernelPids);
+                    procShowsKernelPids, dnsAnswers);
             tracer.attach();
             if (context != null) {
                 // after attaching: a process started meanwhile is in the records, in /proc, or both
@@ -278,6 +289,9 @@ public final class ConnectTracer implements AutoCloseable {
             }
             if (processProbes) {
                 ProcessProbes.attach(module, config.processSettings());
+            }
+            if (names != null) {
+                DnsProbes.attach(module);
             }
         } catch (RuntimeException e) {
             module.detachAll();
@@ -445,6 +459,33 @@ public final class ConnectTracer implements AutoCloseable {
         return new KernelCounters(counters.sumPerCpu(0, possibleCpus), counters.sumPerCpu(1, possibleCpus),
                 counters.sumPerCpu(2, possibleCpus), counters.sumPerCpu(3, possibleCpus), decoder.malformed(),
                 ProcessProbes.lostRecords(counters, possibleCpus), ProcessProbes.lostArgs(counters, possibleCpus));
+    }
+
+    /** What destination naming saw, kept and dropped; null when dest_host is off. */
+    public NameCounters nameCounters() {
+        return names == null ? null : NameCounters.of(names, DnsProbes.lostAnswers(counters, possibleCpus));
+    }
+
+    /**
+     * Whether DNS answers are read for dest_host: destHost=false never; auto where this host can
+     * (else one line says why not); true fails the start where it cannot, naming the cause.
+     */
+    static boolean chooseDestHost(TracerConfiguration config, Transport transport, String source) {
+        if ("false".equals(config.getDestHost())) {
+            return false;
+        }
+        config.nameSettings();   // its settings checked before anything is compiled
+        java.util.Optional<String> missing = source.contains("COUNTER_LOST_DNS")
+                ? DnsProbes.missingHere(transport)
+                : java.util.Optional.of("the BPF source declares no DNS counter (bpfSource of another shape)");
+        if (missing.isEmpty()) {
+            return true;
+        }
+        if ("true".equals(config.getDestHost())) {
+            throw new BccException("destHost=true: " + missing.get());
+        }
+        LOG.info("connections carry no dest_host: {}", missing.get());
+        return false;
     }
 
     /** The process context events get their fields from; null when processContext=false. */

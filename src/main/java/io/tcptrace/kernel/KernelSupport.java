@@ -13,6 +13,7 @@ import java.util.Optional;
 public final class KernelSupport {
     private static final int CAP_DAC_OVERRIDE = 1;
     private static final int CAP_DAC_READ_SEARCH = 2;
+    private static final int CAP_NET_ADMIN = 12;
     private static final int CAP_IPC_LOCK = 14;
     private static final int CAP_SYS_ADMIN = 21;
     private static final int CAP_PERFMON = 38;
@@ -69,6 +70,12 @@ public final class KernelSupport {
     /** True when the process holds CAP_IPC_LOCK, which lifts the locked-memory limit (perf buffers). */
     public static boolean canLockMemory() {
         return has(effectiveCapabilities(), CAP_IPC_LOCK);
+    }
+
+    /** True when the process may load network programs (cgroup socket-buffer filters): CAP_NET_ADMIN or CAP_SYS_ADMIN. */
+    public static boolean canAdminNetwork() {
+        long caps = effectiveCapabilities();
+        return has(caps, CAP_NET_ADMIN) || has(caps, CAP_SYS_ADMIN);
     }
 
     /** Where tracefs is mounted, by /proc/self/mountinfo, whether or not this process may read it. */

@@ -8,6 +8,8 @@ import io.tcptrace.event.IpText;
 import io.tcptrace.event.Outcome;
 import io.tcptrace.event.TcpHealth;
 import io.tcptrace.kernel.btf.KernelOffsets;
+import io.tcptrace.names.DestinationNames;
+import io.tcptrace.names.DnsAnswers;
 import io.tcptrace.process.ProcessContext;
 import io.tcptrace.process.ProcessRecords;
 import java.nio.ByteBuffer;
@@ -76,6 +78,7 @@ public final class RecordDecoder implements RecordHandler {
     private final ProcessRecords processRecords;
     private final int health;
     private final CommunityId communityId;
+    private final DestinationNames names;
     private final byte[] comm = new byte[16];
     // The last text made of a comm and of each IPv4 address: bursts repeat them, and the same String
     // instance lets EventJson write its already-encoded form (see EventJson.string).
@@ -87,16 +90,17 @@ public final class RecordDecoder implements RecordHandler {
     private volatile long malformed;   // written by the poll thread only; read by the counter clock
 
     public RecordDecoder(KernelClock clock, String host, Consumer<ConnectionEvent> sink) {
-        this(clock, host, sink, null, 0, null);
+        this(clock, host, sink, null, 0, null, null);
     }
 
     /**
      * @param context     where process records go and events get their context; null for neither
      * @param health      HEALTH_* bits: the TCP counters the program reads on this kernel
      * @param communityId computes each event's Community ID; null leaves it out
+     * @param names       where DNS answer records go and events get dest_host; null for neither
      */
     public RecordDecoder(KernelClock clock, String host, Consumer<ConnectionEvent> sink, ProcessContext context,
-            int health, CommunityId communityId) {
+            int health, CommunityId communityId, DestinationNames names) {
         this.clock = clock;
         this.host = host;
         this.sink = sink;
@@ -104,6 +108,7 @@ public final class RecordDecoder implements RecordHandler {
         this.processRecords = context == null ? null : context.records();
         this.health = health;
         this.communityId = communityId;
+        this.names = names;
     }
 
     @Override
@@ -116,6 +121,12 @@ public final class RecordDecoder implements RecordHandler {
         if (ProcessRecords.isProcessKind(kind & 0xff)) {
             // too short for its kind: ProcessRecords counts it; no context here: not compiled in, never expected
             if (processRecords == null || !processRecords.accept(b, off, length)) {
+                malformed++;
+            }
+            return;
+        }
+        if ((kind & 0xff) == DnsAnswers.KIND) {
+            if (names == null || !names.accept(b, off, length)) {
                 malformed++;
             }
             return;
@@ -139,21 +150,27 @@ public final class RecordDecoder implements RecordHandler {
         boolean tracepoint = b.get(off + PROBE) == PROBE_TRACEPOINT;
         long span = b.getLong(off + SPAN_NS);
         Outcome outcome = type == Type.CONNECT && tracepoint ? Outcome.fromKernel(b.get(off + OUTCOME)) : null;
-        return new ConnectionEvent(type, clock.toEpochMicros(b.getLong(off + TS_NS)), b.get(off + INBOUND) != 0,
+        boolean inbound = b.get(off + INBOUND) != 0;
+        int netns = b.getInt(off + NETNS);
+        int sport = b.getShort(off + SPORT) & 0xffff;
+        int dport = b.getShort(off + DPORT) & 0xffff;
+        return new ConnectionEvent(type, clock.toEpochMicros(b.getLong(off + TS_NS)), inbound,
                 v4 ? 4 : 6,
-                v4 ? src.text(b, off + SADDR) : IpText.ipv6(b, off + SADDR), b.getShort(off + SPORT) & 0xffff,
-                v4 ? dest.text(b, off + DADDR) : IpText.ipv6(b, off + DADDR), b.getShort(off + DPORT) & 0xffff,
+                v4 ? src.text(b, off + SADDR) : IpText.ipv6(b, off + SADDR), sport,
+                v4 ? dest.text(b, off + DADDR) : IpText.ipv6(b, off + DADDR), dport,
                 b.getInt(off + PID) & 0xffffffffL, b.getInt(off + TID) & 0xffffffffL, comm(b, off + COMM),
-                b.getInt(off + UID) & 0xffffffffL, b.getLong(off + CGROUP_ID), b.getInt(off + NETNS) & 0xffffffffL, host,
+                b.getInt(off + UID) & 0xffffffffL, b.getLong(off + CGROUP_ID), netns & 0xffffffffL, host,
                 outcome,
                 type == Type.CONNECT && tracepoint ? span / 1000 : -1,
                 type == Type.CLOSE || type == Type.UPDATE ? span / 1000 : -1,
                 b.getLong(off + BYTES_IN), b.getLong(off + BYTES_OUT), tracepoint ? "tracepoint" : "kprobe",
                 context == null ? null : context.of(b.getInt(off + PID), b.getInt(off + UID), b.getLong(off + CGROUP_ID)),
                 tracepoint ? health(type, b, off) : null,
-                communityId == null ? null : communityId.of(CommunityId.TCP, b, off + SADDR,
-                        b.getShort(off + SPORT) & 0xffff, b, off + DADDR, b.getShort(off + DPORT) & 0xffff, v4 ? 4 : 16),
-                (b.get(off + FLAGS) & FLAG_PREEXISTING) != 0);
+                communityId == null ? null : communityId.of(CommunityId.TCP, b, off + SADDR, sport, b, off + DADDR,
+                        dport, v4 ? 4 : 16),
+                (b.get(off + FLAGS) & FLAG_PREEXISTING) != 0,
+                names == null ? null : names.of(type, inbound, outcome == null || outcome == Outcome.ESTABLISHED, netns,
+                        b, off + SADDR, off + DADDR, v4 ? 4 : 16, sport, dport));
     }
 
     /** The HEALTH_* bits of the counters the program reads on a kernel with these offsets. */

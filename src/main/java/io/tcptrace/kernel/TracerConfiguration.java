@@ -123,6 +123,23 @@ public class TracerConfiguration implements Cloneable {
     @UriParam(label = "schema", description = "The Community ID's seed, 0 to 65535: keep the one the other tools"
                             + " that report these flows use (theirs is 0 unless changed)", defaultValue = "0")
     private int communityIdSeed;
+    @UriParam(label = "names", description = "Name each connection's destination from the DNS answers its namespace"
+                            + " received (dest_host): auto (where the kernel and the privileges allow, else one line"
+                            + " says why not), true (required: the start fails without it) or false",
+                            defaultValue = "auto", enums = "auto,true,false")
+    private String destHost = "auto";
+    @UriParam(label = "names", description = "Shortest time a DNS answer names its addresses, in seconds, whatever its"
+                            + " TTL (programs keep answers longer than short TTLs say)", defaultValue = "30")
+    private int destHostTtlMin = 30;
+    @UriParam(label = "names", description = "Longest time a DNS answer names its addresses, in seconds, whatever its"
+                            + " TTL", defaultValue = "3600")
+    private int destHostTtlMax = 3600;
+    @UriParam(label = "names", description = "Addresses the name cache holds at most (the oldest answer goes first,"
+                            + " counted)", defaultValue = "65536")
+    private int destHostCacheEntries = 65_536;
+    @UriParam(label = "names", description = "Memory the name cache may take, in MiB (the oldest answer goes first,"
+                            + " counted)", defaultValue = "16")
+    private int destHostCacheMb = 16;
 
     public TracerConfiguration copy() {
         try {
@@ -384,6 +401,67 @@ public class TracerConfiguration implements Cloneable {
     public void setCommunityIdSeed(int seed) {
         new CommunityId(seed);   // its range check, one message for both places that take a seed
         this.communityIdSeed = seed;
+    }
+
+    public String getDestHost() {
+        return destHost;
+    }
+
+    public void setDestHost(String mode) {
+        if (!java.util.Set.of("auto", "true", "false").contains(mode)) {
+            throw new IllegalArgumentException("destHost=" + mode + " is not one of auto, true, false");
+        }
+        this.destHost = mode;
+    }
+
+    public int getDestHostTtlMin() {
+        return destHostTtlMin;
+    }
+
+    public void setDestHostTtlMin(int seconds) {
+        this.destHostTtlMin = checkRange("destHostTtlMin", seconds, 0, 86_400, "seconds");
+    }
+
+    public int getDestHostTtlMax() {
+        return destHostTtlMax;
+    }
+
+    public void setDestHostTtlMax(int seconds) {
+        this.destHostTtlMax = checkRange("destHostTtlMax", seconds, 1, 604_800, "seconds");
+    }
+
+    public int getDestHostCacheEntries() {
+        return destHostCacheEntries;
+    }
+
+    public void setDestHostCacheEntries(int entries) {
+        this.destHostCacheEntries = checkRange("destHostCacheEntries", entries, 1, 4_194_304, "addresses");
+    }
+
+    public int getDestHostCacheMb() {
+        return destHostCacheMb;
+    }
+
+    public void setDestHostCacheMb(int mib) {
+        this.destHostCacheMb = checkRange("destHostCacheMb", mib, 1, 1024, "MiB");
+    }
+
+    private static int checkRange(String option, int value, int min, int max, String unit) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException(option + "=" + value + " is out of range: use " + min + " to " + max
+                    + " " + unit);
+        }
+        return value;
+    }
+
+    /** How names are kept, checked where its settings meet (the floor may not exceed the ceiling). */
+    public io.tcptrace.names.NameSettings nameSettings() {
+        if (destHostTtlMin > destHostTtlMax) {
+            throw new IllegalArgumentException("destHostTtlMin=" + destHostTtlMin + " is above destHostTtlMax="
+                    + destHostTtlMax + ": the TTL floor must not exceed its ceiling");
+        }
+        return new io.tcptrace.names.NameSettings(destHostTtlMin, destHostTtlMax, destHostCacheEntries,
+                (long) destHostCacheMb << 20, getConnMax());
     }
 
     public boolean isCmdline() {

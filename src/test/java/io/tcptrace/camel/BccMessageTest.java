@@ -19,7 +19,7 @@ class BccMessageTest {
     private static final ConnectionEvent EVENT = new ConnectionEvent(Type.CONNECT, 1_700_000_000_123_456L, false, 4,
             "10.0.0.1", 40000, "10.0.0.2", 443, 42, 43, "curl", 1000, 7, 4026531840L, "h", Outcome.ESTABLISHED, 250, -1, 0, 0,
             "tracepoint", new ProcessContext.Fields("/usr/bin/curl", "curl https://example.test", 41, "sh", "alice",
-                    "/system.slice/docker-" + "a".repeat(64) + ".scope", null, "a".repeat(64), null), null, null, false);
+                    "/system.slice/docker-" + "a".repeat(64) + ".scope", null, "a".repeat(64), null), null, null, false, null);
 
     @Test
     void headersSurviveCopiesAndWrites() throws Exception {

@@ -70,7 +70,7 @@ class EventJsonTest {
     void closeCarriesItsHealthAndEveryEventItsCommunityId() throws Exception {
         ConnectionEvent close = new ConnectionEvent(Type.CLOSE, 1_764_000_000_123_456L, false, 4, "127.0.0.1", 40000,
                 "10.0.0.9", 443, 100, 101, "curl", 0, 1, 0, "host-1", null, -1, 1_500_000, 10, 20, "tracepoint", null,
-                new TcpHealth(20_125, 4_000, 3, 17, TcpHealth.ABSENT), "1:abc=", true);
+                new TcpHealth(20_125, 4_000, 3, 17, TcpHealth.ABSENT), "1:abc=", true, null);
         JsonNode n = JSON.readTree(EventJson.perThread().write(close));
         assertEquals(20.125, n.path("rtt").asDouble());
         assertEquals(4.0, n.path("rtt_var").asDouble());
@@ -82,21 +82,21 @@ class EventJsonTest {
 
         ConnectionEvent refused = new ConnectionEvent(Type.CONNECT, 1_764_000_000_123_456L, false, 4, "127.0.0.1",
                 40000, "10.0.0.9", 443, 100, 101, "curl", 0, 1, 0, "host-1", Outcome.REFUSED, 90, -1, 0, 0,
-                "tracepoint", null, TcpHealth.synRetries(0), null, false);
+                "tracepoint", null, TcpHealth.synRetries(0), null, false, null);
         JsonNode r = JSON.readTree(EventJson.perThread().write(refused));
         assertEquals(0, r.path("syn_retries").asLong(), "a refused connect says it needed no retry");
         assertTrue(r.path("rtt").isMissingNode() && r.path("community_id").isMissingNode()
                 && r.path("preexisting").isMissingNode());
         ConnectionEvent quick = new ConnectionEvent(Type.CONNECT, 1_764_000_000_123_456L, false, 4, "127.0.0.1",
                 40000, "10.0.0.9", 443, 100, 101, "curl", 0, 1, 0, "host-1", Outcome.ESTABLISHED, 90, -1, 0, 0,
-                "tracepoint", null, TcpHealth.synRetries(0), null, false);
+                "tracepoint", null, TcpHealth.synRetries(0), null, false, null);
         assertTrue(JSON.readTree(EventJson.perThread().write(quick)).path("syn_retries").isMissingNode(),
                 "an established connect without retries leaves it out");
     }
 
     private static ConnectionEvent event(String destIp, String comm, ProcessContext.Fields context) {
         return new ConnectionEvent(Type.CONNECT, 1_764_000_000_123_456L, false, 4, "127.0.0.1", 40000, destIp, 443,
-                100, 101, comm, 0, 1, 4026531840L, "host-1", Outcome.ESTABLISHED, 250, -1, 0, 0, "tracepoint", context, null, null, false);
+                100, 101, comm, 0, 1, 4026531840L, "host-1", Outcome.ESTABLISHED, 250, -1, 0, 0, "tracepoint", context, null, null, false, null);
     }
 
     private static void check(ConnectionEvent e, byte[] json) throws Exception {

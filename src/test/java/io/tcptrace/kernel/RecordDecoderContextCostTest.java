@@ -36,7 +36,7 @@ class RecordDecoderContextCostTest {
         ConnectionEvent[] last = new ConnectionEvent[1];
         try (ProcessContext context = ProcessContext.start(ProcessSettings.defaults(), null)) {
             RecordDecoder plain = new RecordDecoder(new KernelClock(), "h", e -> last[0] = e);
-            RecordDecoder withContext = new RecordDecoder(new KernelClock(), "h", e -> last[0] = e, context, 0, null);
+            RecordDecoder withContext = new RecordDecoder(new KernelClock(), "h", e -> last[0] = e, context, 0, null, null);
             withContext.onRecord(record, 0, RecordDecoder.SIZE);
             assertEquals("/", last[0].context().cgroup());
             assertEquals("root", last[0].context().user());
