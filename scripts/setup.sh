@@ -105,6 +105,11 @@ if [ "${1:-}" = "--tests" ]; then
   command -v node >/dev/null || node_missing+=(nodejs)
   command -v npm >/dev/null || node_missing+=(npm)
   install_for "the Splunk app's dashboard test" ${node_missing[@]+"${node_missing[@]}"}
+  # DestHostTest: a real DNS server (dnsmasq) in a network namespace, resolved by Python's getaddrinfo
+  dns_missing=()
+  command -v dnsmasq >/dev/null || dns_missing+=(dnsmasq-base)
+  command -v python3 >/dev/null || dns_missing+=(python3)
+  install_for "the destination-name test" ${dns_missing[@]+"${dns_missing[@]}"}
   validator=.tools/dashboard-definition
   if [ ! -f "$validator/node_modules/@splunk/dashboard-definition/package.json" ] || [ ! -f "$validator/node_modules/ajv/package.json" ]; then
     say "fetching @splunk/dashboard-definition@29.6.0 and ajv@8.20.0 with npm into $validator"

@@ -3,6 +3,7 @@ package io.tcptrace.camel;
 import io.tcptrace.event.ConnectionEvent;
 import io.tcptrace.kernel.ConnectTracer;
 import io.tcptrace.kernel.KernelCounters;
+import io.tcptrace.names.NameCounters;
 import io.tcptrace.kernel.TracerConfiguration;
 import io.tcptrace.process.ProcessContext;
 import io.tcptrace.process.ProcessProbes;
@@ -53,6 +54,9 @@ public class BccConsumer extends DefaultConsumer implements Suspendable {
     private long lostAtLastWarn;
     private long lastProcessWarnNanos;
     private long processLostAtLastWarn;
+    private volatile NameCounters nameCounters;
+    private long lastNamesWarnNanos;
+    private long namesLostAtLastWarn;
     private long lastFailureLogNanos;
     private volatile long lastFailureNanos;
 
@@ -246,6 +250,7 @@ public class BccConsumer extends DefaultConsumer implements Suspendable {
             processLostAtLastWarn = c.lostProcess() + c.lostProcessArgs();
             lastProcessWarnNanos = now;
         }
+        warnOfLostNames(t.nameCounters(), force, now);
     }
 
     /**
@@ -302,6 +307,32 @@ public class BccConsumer extends DefaultConsumer implements Suspendable {
     }
 
     /** The kernel's loss and filter counters, as last read (at most about a second old while running). */
+    /**
+     * DNS answers or names dropped since the last report (each may leave a connection without
+     * dest_host): one WARN at most once per lostWarnInterval, with the counts by cause.
+     */
+    private void warnOfLostNames(NameCounters n, boolean force, long now) {
+        if (n == null) {
+            return;
+        }
+        nameCounters = n;
+        long unreported = n.lost() - namesLostAtLastWarn;
+        if (unreported > 0 && (force || now - lastNamesWarnNanos >= config.getLostWarnInterval() * 1_000_000L)) {
+            LOG.warn("{} DNS answers or destination names dropped since the last report ({} answers with the ring buffer"
+                    + " full, {} too long or over several TCP segments, {} unreadable; {} names evicted from the full cache,"
+                    + " {} from the full table of open connections): those connections carry no dest_host; raise"
+                    + " tcptrace.dest-host-cache-entries or -cache-mb, conn-max or bufferPages", unreported,
+                    n.lostBufferFull(), n.truncated(), n.unreadable(), n.cacheEvicted(), n.connectionsEvicted());
+            namesLostAtLastWarn = n.lost();
+            lastNamesWarnNanos = now;
+        }
+    }
+
+    /** What destination naming saw and dropped, as of the last counter read; null when dest_host is off. */
+    public NameCounters getNameCounters() {
+        return nameCounters;
+    }
+
     public KernelCounters getKernelCounters() {
         return kernelCounters;
     }

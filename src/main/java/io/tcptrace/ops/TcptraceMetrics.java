@@ -7,7 +7,9 @@ import io.tcptrace.camel.BccConsumer;
 import org.apache.camel.processor.FilterProcessor;
 import io.tcptrace.delivery.DeliveryEndpoint;
 import io.tcptrace.delivery.DeliveryStats;
+import io.tcptrace.names.NameCounters;
 import io.tcptrace.process.ProcessContext;
+import java.util.Map;
 import io.tcptrace.sink.JsonLinesFile;
 import java.util.function.ToDoubleFunction;
 import org.apache.camel.CamelContext;
@@ -47,6 +49,7 @@ public final class TcptraceMetrics {
                 .description("events the kernel could not hand over").tag("reason", "process_args_map_full")
                 .register(registry);
         bindProcessContext(source, registry);
+        bindNames(source, registry);
         FilterProcessor ownFilter = context.getProcessor("drop-own-connections", FilterProcessor.class);
         if (ownFilter != null) {
             FunctionCounter.builder("tcptrace.events.filtered", ownFilter, FilterProcessor::getFilteredCount)
@@ -74,6 +77,31 @@ public final class TcptraceMetrics {
             FunctionCounter.builder("tcptrace.sink.lost", file, JsonLinesFile::getLost).tag("sink", "file")
                     .tag("reason", "write_failed").description("events a sink lost").register(registry);
         }
+    }
+
+    /**
+     * dest_host: DNS answers by what became of them, names dropped by cause, the cache's size.
+     * Zero while dest_host is off (or before the first counter read).
+     */
+    private static void bindNames(BccConsumer source, MeterRegistry registry) {
+        Map<String, ToDoubleFunction<NameCounters>> answers = Map.of("named", NameCounters::answers,
+                "without_address", NameCounters::withoutAddress, "truncated", NameCounters::truncated,
+                "unreadable", NameCounters::unreadable, "lost_buffer_full", NameCounters::lostBufferFull);
+        answers.forEach((result, f) -> FunctionCounter.builder("tcptrace.dns.answers", source, s -> names(s, f))
+                .description("DNS answers delivered to this host's sockets, by what became of them")
+                .tag("result", result).register(registry));
+        FunctionCounter.builder("tcptrace.dest_host.dropped", source, s -> names(s, NameCounters::cacheEvicted))
+                .description("destination names dropped while valid").tag("reason", "cache_full").register(registry);
+        FunctionCounter.builder("tcptrace.dest_host.dropped", source, s -> names(s, NameCounters::connectionsEvicted))
+                .description("destination names dropped while valid").tag("reason", "connection_table_full")
+                .register(registry);
+        Gauge.builder("tcptrace.dest_host.cache.entries", source, s -> names(s, NameCounters::cacheEntries))
+                .description("addresses the name cache names now").register(registry);
+    }
+
+    private static double names(BccConsumer source, ToDoubleFunction<NameCounters> f) {
+        NameCounters n = source.getNameCounters();
+        return n == null ? 0 : f.applyAsDouble(n);
     }
 
     /** Process context caches: hits, misses (then /proc, the cgroup tree or the user database), evictions. */
