@@ -16,7 +16,7 @@
 //   DNS_MESSAGE_MAX    bytes of a DNS message copied at most (longer ones are marked truncated)
 //   OFF_SOCK_SKC_NET, OFF_NET_NS_INUM (tcpconnect.bpf.c's netns offsets): the answer's namespace
 //
-// Record (kind 20), 24 + length bytes, little endian; the Java decoder is io.tcptrace.names.DnsRecords:
+// Record (kind 20), 24 + length bytes, little endian; the Java decoder is io.tcptrace.names.DnsAnswers:
 //     0 u8  kind             20
 //     1 u8  flags            1 truncated: the message is longer than what was copied
 //     2 u8  ip_version       4 or 6
@@ -73,6 +73,11 @@ _Static_assert(__builtin_offsetof(struct dns_t, message) == 24, "dns message");
 // Too big for the program's 512-byte stack: one per CPU (the program cannot be preempted).
 BPF_PERCPU_ARRAY(dns_scratch, struct dns_t, 1);
 
+// bpf_probe_read_kernel by its number: BCC turns calls by name into the older bpf_probe_read where
+// its own probe for the newer helper fails (it does without CAP_SYS_ADMIN), and a socket-buffer
+// program may not call that one. Linux 5.5+, older than anything that can link this program.
+static long (*dns_read_kernel)(void *dst, u32 size, const void *src) = (void *)BPF_FUNC_probe_read_kernel;
+
 // The receiving socket's namespace. `sk` is the kernel's struct sock (bpf_sock is its view):
 // its first bytes are read whole, since the verifier allows no arithmetic on a socket pointer.
 static __always_inline u32 dns_netns(struct __sk_buff *skb) {
@@ -82,10 +87,10 @@ static __always_inline u32 dns_netns(struct __sk_buff *skb) {
     if (!sk)
         return 0;
     u64 head[OFF_SOCK_SKC_NET / 8 + 1] = {};
-    bpf_probe_read_kernel(head, sizeof(head), sk);
+    dns_read_kernel(head, sizeof(head), sk);
     u64 net = head[OFF_SOCK_SKC_NET / 8];
     if (net)
-        bpf_probe_read_kernel(&inum, sizeof(inum), (void *)(net + OFF_NET_NS_INUM));
+        dns_read_kernel(&inum, sizeof(inum), (void *)(net + OFF_NET_NS_INUM));
 #endif
     return inum;
 }

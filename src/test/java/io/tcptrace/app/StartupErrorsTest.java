@@ -75,7 +75,10 @@ class StartupErrorsTest {
         "tcptrace.exclude-pids|0|excludePids=0: 0 is out of range 1 to 4194304",
         "tcptrace.buffer-pages|abc|tcptrace.buffer-pages (TCPTRACE_BUFFER_PAGES)=abc is not a whole number: the default is 8192",
         "splunk.connect-timeout-ms|5s|splunk.connect-timeout-ms (SPLUNK_CONNECT_TIMEOUT_MS)=5s is not a whole number",
-        "splunk.connect-timeout-ms|-1|splunk.connect-timeout-ms (SPLUNK_CONNECT_TIMEOUT_MS)=-1 is out of range 1 to 86400000 (milliseconds)"})
+        "splunk.connect-timeout-ms|-1|splunk.connect-timeout-ms (SPLUNK_CONNECT_TIMEOUT_MS)=-1 is out of range 1 to 86400000 (milliseconds)",
+        "tcptrace.dest-host|maybe|destHost=maybe is not one of auto, true, false",
+        "tcptrace.dest-host-cache-entries|0|destHostCacheEntries=0 is out of range: use 1 to 4194304 addresses",
+        "tcptrace.dest-host-ttl-max|0|destHostTtlMax=0 is out of range: use 1 to 604800 seconds"})
     void aSettingOutOfItsRangeIsNamedWithTheRange(String setting, String value, String message) {
         String line = startFails(Map.of("tcptrace.sinks", "splunk", "splunk.hec-url", "http://127.0.0.1:9",
                 "splunk.hec-token", "00000000-0000-0000-0000-000000000000", "splunk.spool-dir",
@@ -96,6 +99,14 @@ class StartupErrorsTest {
         String line = startFails(Map.of("tcptrace.sinks", "console", "splunk.host", "web-1"));
         assertEquals("tcptrace: splunk.host (SPLUNK_HOST) is now tcptrace.host (TCPTRACE_HOST), which names the host in"
                 + " the events and in Splunk alike: set TCPTRACE_HOST instead", line);
+    }
+
+    @Test
+    void aDestinationNameTtlFloorAboveItsCeiling() {
+        String line = startFails(Map.of("tcptrace.sinks", "console", "tcptrace.dest-host-ttl-min", "100",
+                "tcptrace.dest-host-ttl-max", "50"));
+        assertEquals("tcptrace: destHostTtlMin=100 is above destHostTtlMax=50: the TTL floor must not exceed its ceiling",
+                line);
     }
 
     @Test

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The OCI image archive run by a real OCI runtime: {@code umoci unpack} makes it a runc bundle;
  * the test gives it what the README's least-privilege variant gives (root in the container with
- * CAP_BPF, CAP_PERFMON and CAP_SYS_PTRACE only; the host's pid, network and UTS namespaces;
+ * CAP_BPF, CAP_PERFMON, CAP_SYS_PTRACE and CAP_NET_ADMIN only; the host's pid, network and UTS namespaces;
  * tracefs and the cgroup file system of the host; a host directory for /var/lib/tcptrace),
  * starts it with {@code runc run}, makes a connection on the host, reads its events with the
  * host process's context from the host directory, then stops it with SIGTERM. (Podman 4.3 on
@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("package")
 class ContainerImageTest {
-    static final List<String> CAPABILITIES = List.of("CAP_BPF", "CAP_PERFMON", "CAP_SYS_PTRACE");
+    static final List<String> CAPABILITIES = List.of("CAP_BPF", "CAP_PERFMON", "CAP_SYS_PTRACE", "CAP_NET_ADMIN");
     /** linux/capability.h numbers of the three. */
     static final long CAPABILITY_MASK = (1L << 39) | (1L << 38) | (1L << 19);
 
@@ -81,6 +81,8 @@ class ContainerImageTest {
                     URI.create("http://127.0.0.1:" + managementPort + "/observe/health")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertTrue(health.body().contains("\"status\":\"UP\""), health.body());
+            // CAP_NET_ADMIN and the host's cgroup2 (under the bind of /sys/fs/cgroup): the DNS answer filter is linked
+            assertTrue(tracer.logText().contains("cgroup ingress /sys/fs/cgroup"), tracer.logText());
 
             Path events = state.resolve("data/tcp-connect.jsonl");
             int port = EventsFile.connectOnce();

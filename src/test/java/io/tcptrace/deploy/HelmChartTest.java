@@ -71,7 +71,7 @@ class HelmChartTest {
         assertTrue(sc.getReadOnlyRootFilesystem());
         assertEquals(0L, sc.getRunAsUser());
         assertEquals(List.of("ALL"), sc.getCapabilities().getDrop());
-        assertEquals(List.of("BPF", "PERFMON", "SYS_PTRACE"), sc.getCapabilities().getAdd());
+        assertEquals(List.of("BPF", "PERFMON", "SYS_PTRACE", "NET_ADMIN"), sc.getCapabilities().getAdd());
         assertEquals(Map.of("/sys/kernel/tracing", true, "/sys/fs/cgroup", true, "/etc/tcptrace/routes", true,
                 "/var/lib/tcptrace", false, "/tmp", false, "/var/log/pods", true, "/var/log/containers", true),
                 c.getVolumeMounts().stream().collect(Collectors.toMap(

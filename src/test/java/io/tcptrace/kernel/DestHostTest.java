@@ -23,8 +23,8 @@ import org.junit.jupiter.api.Test;
  * dest_host from real DNS: dnsmasq answers test names inside a network namespace whose
  * /etc/netns/NAME/resolv.conf points at it; Python resolves them there with getaddrinfo (glibc)
  * and connects. A second namespace and the host connect to the same addresses without a lookup
- * and must get no name. A, AAAA, a CNAME chain, an accepted connection, its close, and a TTL that
- * runs out.
+ * and must get no name. A, AAAA, DNS over TCP, a CNAME chain, an accepted connection, its close,
+ * and a TTL that runs out.
  */
 class DestHostTest {
     /** dnsmasq's TTL on its answers; the tracer's floor is 0 so this one governs. */
@@ -79,6 +79,7 @@ class DestHostTest {
                 "--host-record=web.tcptrace.test,127.0.0.2",
                 "--host-record=v6.tcptrace.test,::1",
                 "--host-record=target.tcptrace.test,127.0.0.3",
+                "--host-record=tcp.tcptrace.test,127.0.0.4",
                 "--cname=alias.tcptrace.test,target.tcptrace.test")
                 .redirectErrorStream(true).redirectOutput(scripts.resolve("dnsmasq.log").toFile()).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(KernelTestSupport.scaled(10_000) / 1000);
@@ -116,6 +117,12 @@ class DestHostTest {
             assertEquals("::1", client(looking, "lookup", "v6.tcptrace.test", 9));
             ConnectionEvent v6 = one(h, e -> e.type() == Type.CONNECT && e.netns() == ns && e.destIp().equals("::1"));
             assertEquals("v6.tcptrace.test", v6.destHost(), v6.toString());
+            // DNS over TCP (glibc's use-vc): the answer in a TCP segment after its two-byte length
+            assertEquals("127.0.0.4", client(looking, "lookup", "tcp.tcptrace.test", 9, "use-vc"));
+            ConnectionEvent tcp = one(h, e -> e.type() == Type.CONNECT && e.netns() == ns && e.destIp().equals("127.0.0.4"));
+            assertEquals("tcp.tcptrace.test", tcp.destHost(), tcp.toString());
+            assertTrue(h.events.stream().anyMatch(e -> e.type() == Type.CONNECT && e.netns() == ns && e.destPort() == 53),
+                    "the lookup went over TCP: its own connect to port 53 was traced");
             // a CNAME chain, to a server in the namespace: the name asked for, on all four events
             Process server = new ProcessBuilder("ip", "netns", "exec", looking.name, "python3",
                     scripts.resolve("server.py").toString(), "127.0.0.3", "8053").start();
@@ -149,7 +156,7 @@ class DestHostTest {
             assertNull(late.destHost(), late.toString());
 
             NameCounters counters = h.tracer.nameCounters();
-            assertTrue(counters.answers() >= 3 && counters.lost() == 0, counters.toString());
+            assertTrue(counters.answers() >= 4 && counters.lost() == 0, counters.toString());
         }
     }
 
@@ -174,12 +181,20 @@ class DestHostTest {
         }
     }
 
-    /** Runs the client in {@code ns} (null: the host); returns the address it connected to. */
     private String client(TestNetns ns, String mode, String host, int port) throws IOException, InterruptedException {
+        return client(ns, mode, host, port, null);
+    }
+
+    /** Runs the client in {@code ns} (null: the host), with glibc's RES_OPTIONS; returns the address it connected to. */
+    private String client(TestNetns ns, String mode, String host, int port, String resOptions)
+            throws IOException, InterruptedException {
         ProcessBuilder pb = ns == null
                 ? new ProcessBuilder("python3", scripts.resolve("client.py").toString(), mode, host, Integer.toString(port))
                 : new ProcessBuilder("ip", "netns", "exec", ns.name, "python3", scripts.resolve("client.py").toString(),
                         mode, host, Integer.toString(port));
+        if (resOptions != null) {
+            pb.environment().put("RES_OPTIONS", resOptions);
+        }
         Process p = pb.redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, "client failed: " + out);
