@@ -132,7 +132,7 @@ fi
 # beside: bpftrace and libbpf-tools (tcpstates, tcplife; C, CO-RE).
 if [ "${1:-}" = "--bench" ]; then
   bench_missing=()
-  for pkg in python3-bpfcc bpftrace libbpf-tools; do
+  for pkg in python3-bpfcc bpftrace libbpf-tools dnsmasq-base bpftool; do
     have_pkg "$pkg" || bench_missing+=("$pkg")
   done
   if [ ${#bench_missing[@]} -gt 0 ]; then

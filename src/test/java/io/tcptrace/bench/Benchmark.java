@@ -44,7 +44,7 @@ public final class Benchmark {
 
     /** Scenarios in the order they run; {@code ./tcptrace bench NAME...} or {@code -Dbench.scenarios=a,b} picks some. */
     static final List<String> SCENARIOS = Stream.concat(
-            Stream.of("completeness", "overhead", "latency", "baseline", "sweep"), Comparisons.SCENARIOS.stream()).toList();
+            Stream.of("completeness", "overhead", "latency", "baseline", "sweep", "names"), Comparisons.SCENARIOS.stream()).toList();
 
     record Settings(Set<String> scenarios, Path jar, List<String> prefix, int nice, List<String> jvmOptions, int burst,
             int runs, int pairs, int overheadConnects, int latencyRate, int latencySeconds, int baselineBurst, Path out) {
@@ -127,11 +127,14 @@ public final class Benchmark {
         if (on.contains("baseline") && s.baselineBurst() > 0) {
             baseline();
         }
-        if (on.stream().anyMatch(x -> !Comparisons.SCENARIOS.contains(x) && !x.equals("sweep"))) {
+        if (on.stream().anyMatch(x -> !Comparisons.SCENARIOS.contains(x) && !x.equals("sweep") && !x.equals("names"))) {
             text.append(report.render()).append('\n');
         }
         if (on.contains("sweep")) {
             text.append(SweepCost.run(new int[] {0, 500, 5_000, 10_000})).append('\n');
+        }
+        if (on.contains("names")) {
+            text.append(new NamesCost(load, work, s.jar(), s.jvmOptions()).run()).append('\n');
         }
         if (comparisons != null) {
             comparisons.run(on);

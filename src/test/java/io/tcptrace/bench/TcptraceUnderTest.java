@@ -24,6 +24,12 @@ final class TcptraceUnderTest implements TracerUnderTest {
 
     static TcptraceUnderTest start(String name, int nice, boolean splunk, Path jar, List<String> jvmOptions, Path dir)
             throws Exception {
+        return start(name, nice, splunk, jar, jvmOptions, dir, Map.of());
+    }
+
+    /** As above, with more environment (settings) for the tracer. */
+    static TcptraceUnderTest start(String name, int nice, boolean splunk, Path jar, List<String> jvmOptions, Path dir,
+            Map<String, String> settings) throws Exception {
         Files.createDirectories(dir);
         List<String> prefix = nice == 0 ? List.of() : List.of("nice", "-n", Integer.toString(nice));
         // Its own directory: the file rotates at 100 MB, and records() counts the rotated files too.
@@ -33,6 +39,7 @@ final class TcptraceUnderTest implements TracerUnderTest {
             env.putAll(Map.of("TCPTRACE_SINKS", "file,splunk", "SPLUNK_HEC_URL", BenchHec.url(),
                     "SPLUNK_HEC_TOKEN", BenchHec.TOKEN, "SPLUNK_SPOOL_DIR", dir.resolveSibling(name + "-spool").toString()));
         }
+        env.putAll(settings);
         return new TcptraceUnderTest(name, TracerProcess.startJar(prefix, jar, jvmOptions, env), dir);
     }
 

@@ -8,12 +8,14 @@ import java.util.Optional;
 
 /**
  * A tracer the benchmark can start, by name: {@code tcptrace-niceN} (the packaged tracer at nice
- * N, file sink; {@code tcptrace-niceN+splunk}: file and Splunk sinks), {@code bpftrace} (a one-liner on the tracepoint tcptrace uses), and libbpf-tools'
+ * N, file sink; {@code tcptrace-niceN+splunk}: file and Splunk sinks; {@code +nonames}: dest_host off), {@code bpftrace} (a one-liner on the tracepoint tcptrace uses), and libbpf-tools'
  * {@code tcpstates} and {@code tcplife} (C, CO-RE), as Debian installs them.
  */
 record TracerKind(String name, String records, String missing, Starter starter) {
     /** Suffix of a tcptrace variant with the Splunk sink beside the file sink: {@code tcptrace-nice10+splunk}. */
     static final String SPLUNK = "+splunk";
+    /** Suffix of a tcptrace variant with destination names off: {@code tcptrace-nice0+nonames}. */
+    static final String NO_NAMES = "+nonames";
 
     interface Starter {
         TracerUnderTest start(Path dir) throws Exception;
@@ -29,13 +31,15 @@ record TracerKind(String name, String records, String missing, Starter starter) 
 
     static TracerKind named(String name, Path jar, List<String> jvmOptions) {
         if (name.startsWith("tcptrace-nice")) {
-            String level = name.substring("tcptrace-nice".length());
+            boolean noNames = name.endsWith(NO_NAMES);
+            String level = name.substring("tcptrace-nice".length(), name.length() - (noNames ? NO_NAMES.length() : 0));
             boolean splunk = level.endsWith(SPLUNK);
             int nice = Integer.parseInt(splunk ? level.substring(0, level.length() - SPLUNK.length()) : level);
             return new TracerKind(name, "one JSON event per connect outcome (and per accept and close, if it emits them)"
                     + (splunk ? "; the same events also to the Splunk sink (HEC receiver in the benchmark's JVM),"
                     + " counted in the file" : ""),
-                    null, dir -> TcptraceUnderTest.start(name, nice, splunk, jar, jvmOptions, dir));
+                    null, dir -> TcptraceUnderTest.start(name, nice, splunk, jar, jvmOptions, dir,
+                            noNames ? java.util.Map.of("TCPTRACE_DEST_HOST", "false") : java.util.Map.of()));
         }
         switch (name) {
             case "bpftrace": {

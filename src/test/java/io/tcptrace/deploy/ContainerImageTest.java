@@ -36,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ContainerImageTest {
     static final List<String> CAPABILITIES = List.of("CAP_BPF", "CAP_PERFMON", "CAP_SYS_PTRACE", "CAP_NET_ADMIN");
     /** linux/capability.h numbers of the three. */
-    static final long CAPABILITY_MASK = (1L << 39) | (1L << 38) | (1L << 19);
+    static final long CAPABILITY_MASK = (1L << 39) | (1L << 38) | (1L << 19) | (1L << 12);
 
     @TempDir
     static Path work;
