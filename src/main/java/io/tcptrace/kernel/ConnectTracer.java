@@ -22,8 +22,6 @@ import io.tcptrace.names.NameCounters;
 import io.tcptrace.process.ProcessContext;
 import io.tcptrace.process.ProcessProbes;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -51,7 +49,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ConnectTracer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectTracer.class);
-    static final String SOURCE_RESOURCE = "/bpf/tcpconnect.bpf.c";
     public static final int MAX_BATCH = 1024;
 
     private final TracerConfiguration config;
@@ -758,19 +755,13 @@ public final class ConnectTracer implements AutoCloseable {
     }
 
     private static String readSource(String path) {
+        if (path == null) {
+            return BpfSources.fromJar("tcpconnect.bpf.c");
+        }
         try {
-            if (path != null) {
-                return Files.readString(Path.of(path));
-            }
-            try (InputStream in = ConnectTracer.class.getResourceAsStream(SOURCE_RESOURCE)) {
-                if (in == null) {
-                    throw new BccException("bpf/tcpconnect.bpf.c is missing from the build: rebuild with ./tcptrace build");
-                }
-                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            }
+            return Files.readString(Path.of(path));
         } catch (IOException e) {
-            throw new BccException("cannot read BPF source " + sourceName(path) + ": " + e.getMessage()
-                    + ": check the bpfSource option");
+            throw new BccException("cannot read BPF source " + path + ": " + e.getMessage() + ": check the bpfSource option");
         }
     }
 }

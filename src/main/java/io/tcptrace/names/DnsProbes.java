@@ -3,12 +3,10 @@ package io.tcptrace.names;
 import io.tcptrace.bcc.BccException;
 import io.tcptrace.bcc.BpfMap;
 import io.tcptrace.bcc.BpfModule;
+import io.tcptrace.kernel.BpfSources;
 import io.tcptrace.kernel.KernelSupport;
 import io.tcptrace.kernel.Transport;
 import io.tcptrace.process.CgroupPaths;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -19,7 +17,6 @@ import java.util.Optional;
  * this counter. The connection tracer calls it; nothing here owns the module.
  */
 public final class DnsProbes {
-    static final String SOURCE_RESOURCE = "/bpf/dns.bpf.c";
     static final String PROGRAM = "dns_answers";
     /** Index in tcpconnect.bpf.c's {@code counters}: DNS answers the ring buffer had no room for. */
     public static final int COUNTER_LOST_DNS = 6;
@@ -31,14 +28,7 @@ public final class DnsProbes {
 
     /** The BPF fragment shipped in the jar, to append after tcpconnect.bpf.c's text. */
     public static String source() {
-        try (InputStream in = DnsProbes.class.getResourceAsStream(SOURCE_RESOURCE)) {
-            if (in == null) {
-                throw new BccException("bpf/dns.bpf.c is missing from the build: rebuild with ./tcptrace build");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new BccException("cannot read bpf/dns.bpf.c from the jar: " + e.getMessage());
-        }
+        return BpfSources.fromJar("dns.bpf.c");
     }
 
     /** The -D flags for the fragment; the connection program must be built with -DTRANSPORT_RINGBUF. */

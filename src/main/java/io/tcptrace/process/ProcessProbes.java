@@ -3,10 +3,9 @@ package io.tcptrace.process;
 import io.tcptrace.bcc.BccException;
 import io.tcptrace.bcc.BpfMap;
 import io.tcptrace.bcc.BpfModule;
+import io.tcptrace.kernel.BpfSources;
 import io.tcptrace.kernel.KernelSupport;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,7 +18,6 @@ import java.util.Optional;
  * counters. The connection tracer calls it; nothing here owns the module.
  */
 public final class ProcessProbes {
-    static final String SOURCE_RESOURCE = "/bpf/process.bpf.c";
     /** Index in tcpconnect.bpf.c's {@code counters}: process records the ring buffer refused. */
     public static final int COUNTER_LOST_PROCESS = 4;
     /** Index in {@code counters}: execs whose arguments could not be kept (exec_args full). */
@@ -32,14 +30,7 @@ public final class ProcessProbes {
 
     /** The BPF fragment shipped in the jar, to append after tcpconnect.bpf.c's text. */
     public static String source() {
-        try (InputStream in = ProcessProbes.class.getResourceAsStream(SOURCE_RESOURCE)) {
-            if (in == null) {
-                throw new BccException("bpf/process.bpf.c is missing from the build: rebuild with ./tcptrace build");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new BccException("cannot read bpf/process.bpf.c from the jar: " + e.getMessage());
-        }
+        return BpfSources.fromJar("process.bpf.c");
     }
 
     /** The -D flags for the fragment; the connection program must be built with -DTRANSPORT_RINGBUF. */

@@ -49,24 +49,34 @@ final class NamesCost {
     /** One phase under one tracer; CPU in µs, filter time in ns. */
     record Phase(String tracer, String load, long connects, long lookups, long cpuMicros, long filterRuns,
             long filterNanos) {
-        String row() {
-            long events = connects + lookups;
-            return String.format(Locale.ROOT, "| %s | %s | %,d | %,d | %.1f | %s | %s | %s |", tracer, load, connects,
-                    lookups, cpuMicros / 1000.0, events == 0 ? "-" : String.format(Locale.ROOT, "%.2f",
-                            cpuMicros / (double) events),
-                    filterRuns == 0 ? "-" : String.format(Locale.ROOT, "%,d", filterRuns),
-                    filterRuns == 0 ? "-" : String.format(Locale.ROOT, "%.0f ns (%.1f ms)",
-                            filterNanos / (double) filterRuns, filterNanos / 1e6));
+        /** One row for the rounds of one tracer and load: CPU min / median / max, the rest summed. */
+        static String summary(List<Phase> rounds) {
+            double[] cpu = rounds.stream().mapToDouble(p -> p.cpuMicros() / 1000.0).sorted().toArray();
+            double median = cpu.length % 2 == 1 ? cpu[cpu.length / 2] : (cpu[cpu.length / 2 - 1] + cpu[cpu.length / 2]) / 2;
+            Phase first = rounds.get(0);
+            long events = first.connects() + first.lookups();
+            long runs = rounds.stream().mapToLong(Phase::filterRuns).sum();
+            long nanos = rounds.stream().mapToLong(Phase::filterNanos).sum();
+            return String.format(Locale.ROOT, "| %s | %s | %,d | %,d | %.0f / %.0f / %.0f | %.2f | %s | %s |", first.tracer(),
+                    first.load(), first.connects(), first.lookups(), cpu[0], median, cpu[cpu.length - 1],
+                    median * 1000 / Math.max(1, events), runs == 0 ? "-" : String.format(Locale.ROOT, "%,d per round",
+                            runs / rounds.size()),
+                    runs == 0 ? "-" : String.format(Locale.ROOT, "%.0f ns (%.1f ms per round)", nanos / (double) runs,
+                            nanos / 1e6 / rounds.size()));
         }
     }
 
     String run() throws Exception {
+        int rounds = Integer.getInteger("bench.names-rounds", 3);
         List<Phase> phases = new ArrayList<>();
         Process dnsmasq = startDnsmasq();
         String statsBefore = sysctl("kernel.bpf_stats_enabled", "1");
         try {
-            for (boolean names : new boolean[] {false, true}) {
-                phases.addAll(tracer(names));
+            // off and on in turn, so that the machine's drift falls on both alike
+            for (int round = 0; round < rounds; round++) {
+                for (boolean names : new boolean[] {false, true}) {
+                    phases.addAll(tracer(names));
+                }
             }
         } finally {
             sysctl("kernel.bpf_stats_enabled", statsBefore);
@@ -74,13 +84,36 @@ final class NamesCost {
             dnsmasq.waitFor(10, TimeUnit.SECONDS);
         }
         StringBuilder out = new StringBuilder("### Destination names: their cost\n\n"
-                + "tcptrace-nice0 (file sink) with `tcptrace.dest-host` off and on; " + RATE + "/s for " + SECONDS
-                + " s each: refused connects to 127.0.0.1, DNS lookups (A, UDP) answered by dnsmasq on " + RESOLVER
-                + " with 127.0.0.1, both at once. The filter runs once per packet delivered to any local socket.\n\n"
-                + "| tracer | load | connects | lookups | tracer CPU ms | µs per event | filter runs | filter per run (total) |\n"
-                + "|---|---|---|---|---|---|---|---|\n");
-        phases.forEach(p -> out.append(p.row()).append('\n'));
-        return out.toString();
+                + "tcptrace-nice0 (file sink) with `tcptrace.dest-host` off and on, " + rounds + " rounds each, in turn;"
+                + " " + RATE + "/s for " + SECONDS + " s per phase: refused connects to 127.0.0.1, DNS lookups (A, UDP)"
+                + " answered by dnsmasq on " + RESOLVER + " with 127.0.0.1, both at once. Tracer CPU: min / median / max"
+                + " over the rounds. The filter runs once per packet delivered to any local socket, in the receiving"
+                + " task (not the tracer).\n\n"
+                + "| tracer | load | connects | lookups | tracer CPU ms | µs per connect + lookup | filter runs | filter per run"
+                + " (total) |\n|---|---|---|---|---|---|---|---|\n");
+        for (String tracer : List.of("tcptrace-nice0+nonames", "tcptrace-nice0")) {
+            for (String load : List.of("connects", "lookups", "both")) {
+                List<Phase> same = phases.stream().filter(p -> p.tracer().equals(tracer) && p.load().equals(load)).toList();
+                out.append(Phase.summary(same)).append('\n');
+            }
+        }
+        out.append("\nExtra tracer CPU with names on (medians, on − off): ");
+        for (String load : List.of("connects", "lookups", "both")) {
+            double off = median(phases, "tcptrace-nice0+nonames", load);
+            double on = median(phases, "tcptrace-nice0", load);
+            Phase any = phases.stream().filter(p -> p.load().equals(load)).findFirst().orElseThrow();
+            out.append(String.format(Locale.ROOT, "%s %+.2f µs per %s; ", load, (on - off) / Math.max(1,
+                    load.equals("lookups") ? any.lookups() : any.connects()), load.equals("lookups") ? "lookup"
+                    : load.equals("both") ? "connect and lookup" : "connect"));
+        }
+        out.setLength(out.length() - 2);
+        return out.append(".\n").toString();
+    }
+
+    private static double median(List<Phase> phases, String tracer, String load) {
+        double[] cpu = phases.stream().filter(p -> p.tracer().equals(tracer) && p.load().equals(load))
+                .mapToDouble(Phase::cpuMicros).sorted().toArray();
+        return cpu.length % 2 == 1 ? cpu[cpu.length / 2] : (cpu[cpu.length / 2 - 1] + cpu[cpu.length / 2]) / 2;
     }
 
     private List<Phase> tracer(boolean names) throws Exception {
@@ -89,8 +122,10 @@ final class NamesCost {
         try (TcptraceUnderTest t = TcptraceUnderTest.start(name, 0, false, jar, jvmOptions, work.resolve(name),
                 Map.of("TCPTRACE_DEST_HOST", names ? "true" : "false"))) {
             Settle.await(t.pid(), 60);
-            // warm-up: the JIT compiles the connect and answer paths before anything is measured
-            phase(t, name, true, true, 20_000, 3);
+            // warm-up, twice: the JIT compiles the connect and answer paths before anything is measured
+            // (with one, the first measured phase still cost up to a quarter more)
+            phase(t, name, true, true, RATE, SECONDS);
+            phase(t, name, true, true, RATE, SECONDS);
             phases.add(phase(t, name, true, false, RATE, SECONDS));
             phases.add(phase(t, name, false, true, RATE, SECONDS));
             phases.add(phase(t, name, true, true, RATE, SECONDS));
