@@ -40,6 +40,9 @@ public final class BccConstants {
     public static final String DEST_IP = "CamelBccDestIp";
     @Metadata(description = "Accepting side's port", javaType = "int")
     public static final String DEST_PORT = "CamelBccDestPort";
+    @Metadata(description = "The name a DNS answer gave the accepting side's address (dest_host); absent when unknown",
+              javaType = "String")
+    public static final String DEST_HOST = "CamelBccDestHost";
     @Metadata(description = "Wall-clock time of the event, microseconds since the epoch", javaType = "long")
     public static final String TIME = "CamelBccTime";
     @Metadata(description = "Connect outcome (established, refused, failed); connect events in tracepoint mode only",

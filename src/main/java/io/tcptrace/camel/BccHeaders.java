@@ -104,7 +104,7 @@ final class BccHeaders extends AbstractMap<String, Object> {
     private static final String[] NAMES = {BccConstants.EVENT_TYPE, BccConstants.DIRECTION, BccConstants.PID,
         BccConstants.TID, BccConstants.PROCESS_NAME, BccConstants.PROCESS_PATH, BccConstants.SERVICE,
         BccConstants.CONTAINER_ID, BccConstants.NETNS, BccConstants.UID, BccConstants.IP_VERSION, BccConstants.SRC_IP,
-        BccConstants.SRC_PORT, BccConstants.DEST_IP, BccConstants.DEST_PORT, BccConstants.TIME, BccConstants.OUTCOME,
+        BccConstants.SRC_PORT, BccConstants.DEST_IP, BccConstants.DEST_PORT, BccConstants.DEST_HOST, BccConstants.TIME, BccConstants.OUTCOME,
         BccConstants.LATENCY_MICROS, BccConstants.DURATION_MICROS, BccConstants.BYTES_IN, BccConstants.BYTES_OUT,
         BccConstants.LOST_TOTAL, BccConstants.BATCH_END};
 
@@ -134,6 +134,7 @@ final class BccHeaders extends AbstractMap<String, Object> {
             case BccConstants.SRC_PORT -> e.srcPort();
             case BccConstants.DEST_IP -> e.destIp();
             case BccConstants.DEST_PORT -> e.destPort();
+            case BccConstants.DEST_HOST -> e.destHost();
             case BccConstants.TIME -> e.timeMicros();
             case BccConstants.OUTCOME -> e.outcome() == null ? null : e.outcome().json();
             case BccConstants.LATENCY_MICROS -> e.latencyMicros() < 0 ? null : e.latencyMicros();

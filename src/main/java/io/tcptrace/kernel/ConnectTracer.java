@@ -65,6 +65,7 @@ public final class ConnectTracer implements AutoCloseable {
     private final ProcessContext processContext;
     private final boolean processProbes;
     private final DestinationNames names;
+    private boolean dnsFilterRefused;
     private volatile ListenerSeed.Result listenerSeed;
     private final boolean procShowsKernelPids;
     private volatile boolean attachedBefore;
@@ -288,7 +289,7 @@ public final class ConnectTracer implements AutoCloseable {
                 ProcessProbes.attach(module, config.processSettings());
             }
             if (names != null) {
-                DnsProbes.attach(module);
+                attachDnsFilter();
             }
         } catch (RuntimeException e) {
             module.detachAll();
@@ -356,6 +357,9 @@ public final class ConnectTracer implements AutoCloseable {
             if (held > 0) {
                 cleared.append(cleared.length() == 0 ? "" : ", ").append(held).append(" in ").append(name);
             }
+        }
+        if (names != null) {
+            names.forgetOpenConnections();   // their closes will not come
         }
         if (cleared.length() > 0) {
             LOG.info("re-attaching: forgot the sockets seen before the detach ({}): their connects, accepts and closes "
@@ -458,6 +462,25 @@ public final class ConnectTracer implements AutoCloseable {
                 ProcessProbes.lostRecords(counters, possibleCpus), ProcessProbes.lostArgs(counters, possibleCpus));
     }
 
+    /**
+     * Links the DNS answer filter. With destHost=auto a kernel that refuses it (a verifier, a
+     * security module, a cgroup that allows no more programs) leaves the tracer without names and
+     * says so once; destHost=true fails the attach.
+     */
+    private void attachDnsFilter() {
+        try {
+            DnsProbes.attach(module);
+        } catch (BccException e) {
+            if ("true".equals(config.getDestHost())) {
+                throw e;
+            }
+            if (!dnsFilterRefused) {
+                LOG.warn("connections carry no dest_host: {}", e.getMessage());
+                dnsFilterRefused = true;
+            }
+        }
+    }
+
     /** What destination naming saw, kept and dropped; null when dest_host is off. */
     public NameCounters nameCounters() {
         return names == null ? null : NameCounters.of(names, DnsProbes.lostAnswers(counters, possibleCpus));
@@ -472,9 +495,12 @@ public final class ConnectTracer implements AutoCloseable {
             return false;
         }
         config.nameSettings();   // its settings checked before anything is compiled
-        java.util.Optional<String> missing = source.contains("COUNTER_LOST_DNS")
-                ? DnsProbes.missingHere(transport)
-                : java.util.Optional.of("the BPF source declares no DNS counter (bpfSource of another shape)");
+        java.util.Optional<String> missing = !source.contains("COUNTER_LOST_DNS")
+                ? java.util.Optional.of("the BPF source declares no DNS counter (bpfSource of another shape)")
+                : !(KernelOffsets.available() && KernelOffsets.fromRunningKernel().netnsReadable())
+                ? java.util.Optional.of("names are kept per network namespace, and the kernel's BTF does not say"
+                        + " where a socket's namespace is (sock_common.skc_net, net.ns.inum)")
+                : DnsProbes.missingHere(transport);
         if (missing.isEmpty()) {
             return true;
         }

@@ -170,7 +170,7 @@ public final class RecordDecoder implements RecordHandler {
                         dport, v4 ? 4 : 16),
                 (b.get(off + FLAGS) & FLAG_PREEXISTING) != 0,
                 names == null ? null : names.of(type, inbound, outcome == null || outcome == Outcome.ESTABLISHED, netns,
-                        b, off + SADDR, off + DADDR, v4 ? 4 : 16, sport, dport));
+                        b, off + SADDR, off + DADDR, v4 ? 4 : 16, sport, dport, b.getLong(off + TS_NS)));
     }
 
     /** The HEALTH_* bits of the counters the program reads on a kernel with these offsets. */

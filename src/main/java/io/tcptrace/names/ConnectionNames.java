@@ -60,6 +60,12 @@ public final class ConnectionNames {
                         sport << 16 | dport);
     }
 
+    /** Forgets every connection's name, uncounted: their closes will not come (a re-attach). */
+    public void clear() {
+        names.clear();
+        size = 0;
+    }
+
     public int size() {
         return size;
     }

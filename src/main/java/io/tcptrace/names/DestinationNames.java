@@ -14,6 +14,7 @@ public final class DestinationNames {
     private final DnsAnswers answers;
     private final ConnectionNames connections;
     private final boolean keepForClose;
+    private volatile boolean forget;
 
     /** @param keepForClose close events are traced: keep each named connection's name until its close */
     public DestinationNames(NameSettings settings, boolean keepForClose) {
@@ -23,21 +24,37 @@ public final class DestinationNames {
         this.keepForClose = keepForClose;
     }
 
-    /** A DNS answer record (kind {@link DnsAnswers#KIND}); false when malformed. */
+    /**
+     * A DNS answer record (kind {@link DnsAnswers#KIND}); false when malformed. Its TTL runs from
+     * its own timestamp (the kernel's monotonic clock, which System.nanoTime also reads).
+     */
     public boolean accept(ByteBuffer b, int off, int length) {
-        return answers.accept(b, off, length, System.nanoTime());
+        return length >= DnsAnswers.MESSAGE && answers.accept(b, off, length, b.getLong(off + DnsAnswers.TS_NS));
+    }
+
+    /**
+     * After a re-attach: the kernel forgot the connections open before the detach, so their closes
+     * will not come; their names go too. Any thread; done on the poll thread at its next event.
+     */
+    public void forgetOpenConnections() {
+        forget = true;
     }
 
     /**
      * The name for one connection event, or null. {@code src}/{@code dest} are the offsets of the
      * initiator's and the acceptor's address ({@code length} bytes); {@code established} is false
-     * for a connect that failed (no close follows it).
+     * for a connect that failed (no close follows it); {@code atNanos} is the event's kernel
+     * timestamp (a connect's is when connect() began: the name must have been valid then).
      */
     public String of(Type type, boolean inbound, boolean established, int netns, ByteBuffer b, int src, int dest,
-            int length, int sport, int dport) {
+            int length, int sport, int dport, long atNanos) {
+        if (forget) {
+            forget = false;
+            connections.clear();
+        }
         switch (type) {
             case CONNECT, ACCEPT -> {
-                String name = cache.lookup(netns, b, dest, length, System.nanoTime());
+                String name = cache.lookup(netns, b, dest, length, atNanos);
                 if (name != null && keepForClose && established) {
                     connections.put(ConnectionNames.key(inbound, netns, b, src, dest, length, sport, dport), name);
                 }

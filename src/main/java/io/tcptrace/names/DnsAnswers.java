@@ -31,9 +31,10 @@ public final class DnsAnswers {
     static final int LENGTH = 4;
     static final int MESSAGE_LENGTH = 6;
     static final int NETNS = 8;
-    static final int TS_NS = 16;
-    static final int MESSAGE = 24;
+    public static final int TS_NS = 16;
+    public static final int MESSAGE = 24;
     static final int FLAG_TRUNCATED = 1;
+    static final int FLAG_MORE = 2;
 
     private final NameCache cache;
     private volatile long answers;
@@ -54,9 +55,13 @@ public final class DnsAnswers {
         if (MESSAGE + n > length) {
             return false;
         }
-        if ((b.get(off + FLAGS) & FLAG_TRUNCATED) != 0) {
+        byte flags = b.get(off + FLAGS);
+        if ((flags & FLAG_TRUNCATED) != 0) {
             truncated++;   // longer than the kernel copies, or spread over TCP segments
             return true;
+        }
+        if ((flags & FLAG_MORE) != 0) {
+            truncated++;   // a second message in the same TCP segment, not copied; this one is read
         }
         byte[] wire = new byte[n];
         b.get(off + MESSAGE, wire);
@@ -125,7 +130,7 @@ public final class DnsAnswers {
         return withoutAddress;
     }
 
-    /** Messages longer than what the kernel copies or spread over TCP segments: not read. */
+    /** Messages longer than what the kernel copies, spread over TCP segments, or second in a segment: not read. */
     public long truncated() {
         return truncated;
     }

@@ -7,6 +7,7 @@ import io.tcptrace.kernel.BpfSources;
 import io.tcptrace.kernel.KernelSupport;
 import io.tcptrace.kernel.Transport;
 import io.tcptrace.process.CgroupPaths;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -48,9 +49,16 @@ public final class DnsProbes {
             return Optional.of("reading DNS answers takes a network filter, which needs CAP_NET_ADMIN: grant it"
                     + " (AmbientCapabilities= in the unit, securityContext.capabilities in the chart)");
         }
-        if (CgroupPaths.findMount() == null) {
+        Path root = CgroupPaths.findMount();
+        if (root == null) {
             return Optional.of("no cgroup2 file system is mounted (the filter is linked to its root): mount one,"
                     + " for example mount -t cgroup2 none /sys/fs/cgroup/unified");
+        }
+        if (Files.exists(root.resolve("cgroup.events"))) {
+            // the root cgroup alone has no cgroup.events: this is a cgroup namespace's view of a subtree
+            return Optional.of("the cgroup2 mounted at " + root + " is not the host's root (a cgroup namespace?), so"
+                    + " the filter would see this container's DNS only: mount the host's cgroup2 there (the chart"
+                    + " mounts the host's /sys/fs/cgroup)");
         }
         return Optional.empty();
     }

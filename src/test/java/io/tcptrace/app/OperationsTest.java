@@ -41,7 +41,8 @@ class OperationsTest {
             // update events on (the default): the sweep's counters are there; the first sweep comes after 60 s
             assertEquals(0.0, Metrics.value(text, "tcptrace_update_sweeps_failed_total").orElseThrow());
             assertEquals(0.0, Metrics.value(text, "tcptrace_update_sweeps_total").orElseThrow());
-            // dest_host on (the default, as root): its answer and drop counters are there, nothing dropped
+            // dest_host on (the default, as root): its filter linked, its answer and drop counters there, nothing dropped
+            assertTrue(tracer.logText().contains("cgroup ingress"), tracer.logText());
             assertEquals(0.0, Metrics.value(text, "tcptrace_dns_answers_total{result=\"lost_buffer_full\"}").orElseThrow());
             assertEquals(0.0, Metrics.value(text, "tcptrace_dest_host_dropped_total{reason=\"cache_full\"}").orElseThrow());
             // the 50 events' process (this JVM, read from /proc at start): cache hits, nothing lost

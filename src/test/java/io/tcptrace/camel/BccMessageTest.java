@@ -19,7 +19,8 @@ class BccMessageTest {
     private static final ConnectionEvent EVENT = new ConnectionEvent(Type.CONNECT, 1_700_000_000_123_456L, false, 4,
             "10.0.0.1", 40000, "10.0.0.2", 443, 42, 43, "curl", 1000, 7, 4026531840L, "h", Outcome.ESTABLISHED, 250, -1, 0, 0,
             "tracepoint", new ProcessContext.Fields("/usr/bin/curl", "curl https://example.test", 41, "sh", "alice",
-                    "/system.slice/docker-" + "a".repeat(64) + ".scope", null, "a".repeat(64), null), null, null, false, null);
+                    "/system.slice/docker-" + "a".repeat(64) + ".scope", null, "a".repeat(64), null), null, null, false,
+            "api.example.test");
 
     @Test
     void headersSurviveCopiesAndWrites() throws Exception {
@@ -30,6 +31,7 @@ class BccMessageTest {
             Message copy = exchange.copy().getMessage();
             assertEquals(1_700_000_000_123_456L, copy.getHeader(BccConstants.TIME, Long.class));
             assertEquals(443, copy.getHeader(BccConstants.DEST_PORT));
+            assertEquals("api.example.test", copy.getHeader(BccConstants.DEST_HOST));
             assertEquals("/usr/bin/curl", copy.getHeader(BccConstants.PROCESS_PATH));
             assertEquals("a".repeat(64), copy.getHeader(BccConstants.CONTAINER_ID));
             assertEquals(4026531840L, copy.getHeader(BccConstants.NETNS));

@@ -70,8 +70,9 @@ class EventJsonTest {
     void closeCarriesItsHealthAndEveryEventItsCommunityId() throws Exception {
         ConnectionEvent close = new ConnectionEvent(Type.CLOSE, 1_764_000_000_123_456L, false, 4, "127.0.0.1", 40000,
                 "10.0.0.9", 443, 100, 101, "curl", 0, 1, 0, "host-1", null, -1, 1_500_000, 10, 20, "tracepoint", null,
-                new TcpHealth(20_125, 4_000, 3, 17, TcpHealth.ABSENT), "1:abc=", true, null);
+                new TcpHealth(20_125, 4_000, 3, 17, TcpHealth.ABSENT), "1:abc=", true, "api.example.test");
         JsonNode n = JSON.readTree(EventJson.perThread().write(close));
+        assertEquals("api.example.test", n.path("dest_host").asText());
         assertEquals(20.125, n.path("rtt").asDouble());
         assertEquals(4.0, n.path("rtt_var").asDouble());
         assertEquals(3, n.path("retransmits").asLong());
@@ -86,7 +87,7 @@ class EventJsonTest {
         JsonNode r = JSON.readTree(EventJson.perThread().write(refused));
         assertEquals(0, r.path("syn_retries").asLong(), "a refused connect says it needed no retry");
         assertTrue(r.path("rtt").isMissingNode() && r.path("community_id").isMissingNode()
-                && r.path("preexisting").isMissingNode());
+                && r.path("preexisting").isMissingNode() && r.path("dest_host").isMissingNode());
         ConnectionEvent quick = new ConnectionEvent(Type.CONNECT, 1_764_000_000_123_456L, false, 4, "127.0.0.1",
                 40000, "10.0.0.9", 443, 100, 101, "curl", 0, 1, 0, "host-1", Outcome.ESTABLISHED, 90, -1, 0, 0,
                 "tracepoint", null, TcpHealth.synRetries(0), null, false, null);

@@ -162,7 +162,11 @@ class ConnectionProcessContextTest {
 
     @Test
     void processContextOffAddsNoProbesAndNoContext() throws Exception {
-        try (TracerHarness h = new TracerHarness(CONNECTS.with(c -> c.setProcessContext(false)))) {
+        // destination names off too: their filter would be the second attachment
+        try (TracerHarness h = new TracerHarness(CONNECTS.with(c -> {
+            c.setProcessContext(false);
+            c.setDestHost("false");
+        }))) {
             assertEquals(1, h.tracer.attachments().size(), h.tracer.attachments().toString());
             assertNull(h.tracer.processContext());
             Ran ran = connectFrom(null, 1);

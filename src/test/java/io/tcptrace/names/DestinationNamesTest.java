@@ -22,6 +22,8 @@ import org.junit.jupiter.api.Test;
  */
 class DestinationNamesTest {
     private static final int NETNS = 0xF000_0000;   // the host's usual inode, 4026531840: negative as an int
+    /** Events a second after the answers (DnsWire stamps them at 123,456,789 ns), on the same monotonic clock. */
+    private static final long AT = 1_123_456_789L;
     private static final int SRC = 8;
     private static final int DEST = 24;
 
@@ -37,7 +39,7 @@ class DestinationNamesTest {
     /** A connection to 203.0.113.5:443 from 10.1.1.1:{@code sport}. */
     private String of(Type type, boolean inbound, boolean established, int sport) {
         return names.of(type, inbound, established, NETNS, event("10.1.1.1", "203.0.113.5"), SRC, DEST, 4, sport,
-                443);
+                443, AT);
     }
 
     /** An event record's source and destination addresses, network order in a little-endian buffer. */
@@ -99,17 +101,17 @@ class DestinationNamesTest {
         assertTrue(noClose.accept(r, 0, r.capacity()));
 
         ByteBuffer e = event("10.1.1.1", "203.0.113.5");
-        assertEquals("api.example.com", noClose.of(Type.CONNECT, false, true, NETNS, e, SRC, DEST, 4, 40000, 443));
+        assertEquals("api.example.com", noClose.of(Type.CONNECT, false, true, NETNS, e, SRC, DEST, 4, 40000, 443, AT));
         assertEquals(0, noClose.connections().size());
-        assertNull(noClose.of(Type.CLOSE, false, true, NETNS, e, SRC, DEST, 4, 40000, 443));
+        assertNull(noClose.of(Type.CLOSE, false, true, NETNS, e, SRC, DEST, 4, 40000, 443, AT));
     }
 
     @Test
     void otherNamespaceAndOtherAddressGetNoName() {
         ByteBuffer e = event("10.1.1.1", "203.0.113.5");
-        assertNull(names.of(Type.CONNECT, false, true, NETNS + 1, e, SRC, DEST, 4, 40000, 443));
+        assertNull(names.of(Type.CONNECT, false, true, NETNS + 1, e, SRC, DEST, 4, 40000, 443, AT));
         assertNull(names.of(Type.CONNECT, false, true, NETNS, event("10.1.1.1", "203.0.113.6"), SRC, DEST, 4, 40000,
-                443));
+                443, AT));
         assertEquals(0, names.connections().size(), "nothing to keep for a connection without a name");
     }
 
@@ -120,8 +122,8 @@ class DestinationNamesTest {
         assertTrue(names.accept(r, 0, r.capacity()));
 
         ByteBuffer e = event("2001:db8::a", "2001:db8::5");
-        assertEquals("v6.example.com", names.of(Type.CONNECT, false, true, NETNS, e, SRC, DEST, 16, 40000, 443));
-        assertEquals("v6.example.com", names.of(Type.CLOSE, false, true, NETNS, e, SRC, DEST, 16, 40000, 443));
+        assertEquals("v6.example.com", names.of(Type.CONNECT, false, true, NETNS, e, SRC, DEST, 16, 40000, 443, AT));
+        assertEquals("v6.example.com", names.of(Type.CLOSE, false, true, NETNS, e, SRC, DEST, 16, 40000, 443, AT));
         assertEquals(0, names.connections().size());
     }
 }

@@ -165,6 +165,16 @@ class DnsAnswersTest {
     }
 
     @Test
+    void aSecondMessageInTheSameTcpSegmentIsCountedAndTheFirstIsRead() throws Exception {
+        byte[] wire = responseA("tcp.example.com.", a("tcp.example.com.", 300, "10.0.3.2")).toWire();
+        assertTrue(accept(record(0, DnsAnswers.FLAG_MORE, NETNS, wire), 0, 0));
+
+        assertEquals("tcp.example.com", lookup(cache, NETNS, "10.0.3.2", SECOND));
+        assertEquals(1, answers.truncated(), "the message after it was not copied");
+        assertEquals(1, answers.answers());
+    }
+
+    @Test
     void garbageIsCountedUnreadable() {
         // A header claiming one question and one answer, then nothing.
         byte[] garbage = {0x12, 0x34, (byte) 0x81, (byte) 0x80, 0, 1, 0, 1, 0, 0, 0, 0, 3, 'a', 'b'};
