@@ -62,9 +62,15 @@ final class BaselineProcess implements AutoCloseable {
         return b;
     }
 
-    /** The kernel header tree the tracer merged (BCC needs one too when the running kernel has none). */
+    /**
+     * The kernel header tree the tracer merges (BCC needs one too when the running kernel has none),
+     * merged here first if no tracer has yet, as on a machine where only the tests ran (their
+     * cache is elsewhere).
+     */
     private static java.util.Optional<Path> headerTree() throws java.io.IOException {
-        Path cache = Path.of(System.getenv().getOrDefault("TCPTRACE_CACHE_DIR", "/var/cache/tcptrace"), "kernel-headers");
+        Path cacheDir = Path.of(System.getenv().getOrDefault("TCPTRACE_CACHE_DIR", "/var/cache/tcptrace"));
+        io.tcptrace.kernel.KernelHeaders.prepare(cacheDir);
+        Path cache = cacheDir.resolve("kernel-headers");
         if (!java.nio.file.Files.isDirectory(cache)) {
             return java.util.Optional.empty();
         }
