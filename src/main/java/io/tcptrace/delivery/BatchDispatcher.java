@@ -63,11 +63,24 @@ final class BatchDispatcher {
         return limitBytes;
     }
 
-    Sent send(List<byte[]> batch, boolean fromSpool) {
+    /** The sender's {@link BatchSender#connect()}, before the first send: a failure is handled as a send's. */
+    Sent connect() {
+        BatchSender.Result r = sender.connect();
+        return switch (r.outcome()) {
+            case DELIVERED -> new Sent(0, null);
+            case MISCONFIGURED -> {
+                refusedConfiguration(r.reason());
+                yield new Sent(0, r.reason());
+            }
+            default -> new Sent(0, r.reason());
+        };
+    }
+
+    Sent send(List<byte[]> batch, boolean fromSpool, BatchSender.Waiting waiting) {
         int from = 0;
         while (from < batch.size()) {
             List<byte[]> part = batch.subList(from, from + fit(batch, from));
-            BatchSender.Result r = sender.send(part);
+            BatchSender.Result r = sender.send(part, waiting);
             switch (r.outcome()) {
                 case DELIVERED -> {
                     if (misconfigured != null) {
@@ -109,20 +122,14 @@ final class BatchDispatcher {
                     if (!timeoutWarned) {
                         timeoutWarned = true;
                         LOG.warn("{}: no answer in time ({}). The batch is sent again and may be stored twice (counted"
-                                + " in tcptrace_sink_resent_after_timeout_total); batches are made smaller and the"
-                                + " sender waits longer. Raise the sink's response timeout, or turn on"
-                                + " acknowledgement where the destination offers it. Said once.", name, r.reason());
+                                + " in tcptrace_sink_resent_after_timeout_total); batches are made smaller. Said once.",
+                                name, r.reason());
                     }
                     return new Sent(from, "no answer in time: " + r.reason());
                 }
                 case MISCONFIGURED -> {
                     stats.retried();
-                    misconfigured = r.reason();
-                    if (misconfiguredLog.add(1) >= 0) {
-                        LOG.error("{}: the destination refuses this sink's configuration: {}. The records wait in the"
-                                + " spool and are sent as soon as it accepts them (said again at most once a minute"
-                                + " while it lasts)", name, r.reason());
-                    }
+                    refusedConfiguration(r.reason());
                     return new Sent(from, r.reason());
                 }
                 default -> {
@@ -132,6 +139,14 @@ final class BatchDispatcher {
             }
         }
         return new Sent(from, null);
+    }
+
+    private void refusedConfiguration(String reason) {
+        misconfigured = reason;
+        if (misconfiguredLog.add(1) >= 0) {
+            LOG.error("{}: the destination refuses this sink's configuration: {}. The records wait in the spool and are"
+                    + " sent as soon as it accepts them (said again at most once a minute while it lasts)", name, reason);
+        }
     }
 
     /** Why the destination refuses this sink's configuration, while it does; null otherwise. */

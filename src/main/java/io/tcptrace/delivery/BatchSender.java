@@ -14,6 +14,31 @@ public interface BatchSender {
 
     Result send(List<byte[]> batch);
 
+    /**
+     * As {@link #send(List)}, for a sender that can tell while it waits that the destination is
+     * already failing (Kafka: no broker connected, while its client holds the batch until its
+     * delivery timeout): it calls {@code waiting.failing(reason)} then, so the producer reports
+     * the failure and spools new records at once instead of after the wait.
+     */
+    default Result send(List<byte[]> batch, Waiting waiting) {
+        return send(batch);
+    }
+
+    /** Told by a sender, from inside {@link #send(List, Waiting)}, that its send is failing. */
+    interface Waiting {
+        void failing(String reason);
+    }
+
+    /**
+     * Called once on the delivery thread before the first send: connect and say whether the
+     * destination answers, so "ready" and failures are known before the first record. A
+     * {@link Outcome#DELIVERED} of 0 records means it answers; any other result is handled as a
+     * failed send (spool, backoff, health).
+     */
+    default Result connect() {
+        return Result.delivered(0);
+    }
+
     /** Whether the destination says it can take data again (HEC's health endpoint, a broker connected...). */
     boolean healthy();
 

@@ -207,6 +207,7 @@ public class DeliveryProducer extends DefaultProducer {
 
     private void deliverLoop() {
         Backoff backoff = new Backoff(config.getRetryBaseMillis(), config.getRetryMaxMillis());
+        connect();
         while (true) {
             boolean ok;
             try {
@@ -239,7 +240,58 @@ public class DeliveryProducer extends DefaultProducer {
             if (ok) {
                 backoff.reset();
                 failingSinceNanos = 0;
+                lock.lock();
+                try {
+                    if (state == DeliveryState.FAILING) {
+                        state = DeliveryState.REPLAYING; // failing() during a send that then succeeded
+                    }
+                } finally {
+                    lock.unlock();
+                }
             }
+        }
+    }
+
+    /** Before the first send: a destination that does not answer puts the sink in FAILING at once. */
+    private void connect() {
+        BatchDispatcher.Sent c;
+        try {
+            c = dispatcher.connect();
+        } catch (RuntimeException e) {
+            c = new BatchDispatcher.Sent(0, e.toString());
+        }
+        if (!c.complete()) {
+            failing(c.failure());
+        }
+    }
+
+    /**
+     * The sender knows its send is failing while it still waits (Kafka: no broker connected): from
+     * now on records go to the spool, with what memory holds, and the sink counts as failing,
+     * instead of both waiting for the send's own timeout.
+     */
+    private void failing(String reason) {
+        lock.lock();
+        try {
+            markFailing();
+            if (state == DeliveryState.DIRECT || state == DeliveryState.SPOOLING) {
+                int held = queue.size();
+                List<byte[]> rest = new ArrayList<>(queue);
+                queue.clear();
+                state = DeliveryState.FAILING;
+                if (!rest.isEmpty()) {
+                    spool.flush();
+                    spoolOrCount(rest, true);
+                }
+                if (held > 0) {
+                    LOG.warn("{}: {}: {} records moved from memory to the spool, new ones are spooled until it"
+                            + " recovers", name, reason, held);
+                } else {
+                    LOG.warn("{}: {}: records are spooled until it recovers", name, reason);
+                }
+            }
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -306,7 +358,7 @@ public class DeliveryProducer extends DefaultProducer {
     private boolean sendFromMemory(List<byte[]> batch) {
         BatchDispatcher.Sent sent;
         try {
-            sent = dispatcher.send(batch, false);
+            sent = dispatcher.send(batch, false, this::failing);
         } catch (RuntimeException | Error e) {
             sent = new BatchDispatcher.Sent(0, e.toString()); // the batch is spooled below, not dropped
         }
@@ -353,7 +405,7 @@ public class DeliveryProducer extends DefaultProducer {
         }
         List<byte[]> records = chunk.get().records();
         BatchDispatcher.Sent sent = records.isEmpty() ? new BatchDispatcher.Sent(0, null)
-                : dispatcher.send(records, true);
+                : dispatcher.send(records, true, this::failing);
         lock.lock();
         try {
             spool.commit(chunk.get(), sent.settled());

@@ -5,6 +5,9 @@ import io.tcptrace.event.HostName;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -21,6 +24,9 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.slf4j.Logger;
@@ -35,13 +41,18 @@ import org.slf4j.LoggerFactory;
  * <p>Broker health comes from camel-kafka's own Kafka producer, which this class creates as the
  * endpoint's {@code kafkaClientFactory}: its metadata (fetched over its own connections, waiting
  * at most {@code max.block.ms}) and its {@code connection-count}. No connection of our own is
- * opened, so the tracer sees no extra connects. Outcomes: all acknowledged is delivered; a
- * delivery timeout may have written records, so it counts as timed out; any other error Kafka
- * calls retriable is retried; one it says retrying cannot fix (not authorised, record too large,
- * invalid topic) sends the batch to the dead-letter spool.
+ * opened, so the tracer sees no extra connects. Outcomes: all acknowledged is delivered; no
+ * broker connected for a second while the client holds the batch is reported at once (the
+ * delivery thread spools and counts the sink failing) and the send waits on for the client's
+ * answer; a delivery timeout may have written records, so it counts as timed out; a missing
+ * topic, a refused login or topic authorisation is this sink's configuration (the records wait,
+ * health DOWN with the setting to check); any other error Kafka calls retriable is retried; one
+ * it says retrying cannot fix (a record too large) sends the batch to the dead-letter spool.
  */
 public class KafkaSender implements BatchSender, KafkaClientFactory {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaSender.class);
+    private static final long WAIT_SLICE_MILLIS = 200;
+    private static final long UNCONNECTED_MILLIS = 1000;
 
     private final KafkaClientFactory clients = new DefaultKafkaClientFactory();
     private String publishUri = "direct:kafka-publish";
@@ -50,6 +61,7 @@ public class KafkaSender implements BatchSender, KafkaClientFactory {
     private String key;
     private String hostName;
     private volatile Producer<?, ?> producer;
+    private boolean ready; // delivery thread only
     private CamelContext camelContext;
     private ProducerTemplate template;
 
@@ -67,7 +79,6 @@ public class KafkaSender implements BatchSender, KafkaClientFactory {
     public void start(CamelContext context) {
         camelContext = context;
         template = context.createProducerTemplate();
-        LOG.info("kafka sink ready: brokers {}, topic {}, record key {}", brokers, topic, key);
     }
 
     @Override
@@ -77,11 +88,24 @@ public class KafkaSender implements BatchSender, KafkaClientFactory {
         }
     }
 
+    /** Ready only once a broker has answered with the topic's partitions. */
+    @Override
+    public Result connect() {
+        Result problem = metadataProblem();
+        return problem == null ? Result.delivered(0) : problem;
+    }
+
     @Override
     public Result send(List<byte[]> batch) {
-        if (!metadata()) {
+        return send(batch, reason -> { });
+    }
+
+    @Override
+    public Result send(List<byte[]> batch, Waiting waiting) {
+        Result problem = metadataProblem();
+        if (problem != null) {
             // Without metadata each record would wait max.block.ms on its own: fail the batch at once.
-            return Result.retry("no broker of " + brokers + " accepts connections");
+            return problem;
         }
         Exchange exchange = new DefaultExchange(camelContext);
         // camel-kafka takes a record's key from its own message when the body is a list of messages.
@@ -95,47 +119,142 @@ public class KafkaSender implements BatchSender, KafkaClientFactory {
         exchange.getMessage().setBody(records);
         Exchange reply;
         try {
-            reply = template.send(publishUri, exchange);
+            reply = await(template.asyncSend(publishUri, exchange), batch.size(), waiting);
         } catch (RuntimeException e) {
             return Result.retry(describe(e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Result.retry("interrupted while the brokers had not acknowledged the batch");
         }
         Exception e = reply.getException();
         if (e == null) {
             return Result.delivered(batch.size());
         }
-        if (find(e, TimeoutException.class) != null) {
-            return Result.timedOut(describe(find(e, TimeoutException.class)) + " (kafka.delivery-timeout-ms)");
+        return classify(e, batch.size());
+    }
+
+    /**
+     * Waits for the brokers' acknowledgement. The Kafka client keeps a batch until its delivery
+     * timeout even with no broker connected; the delivery thread is told as soon as no broker has
+     * been connected for {@value #UNCONNECTED_MILLIS} ms, so it can report and spool at once.
+     */
+    private Exchange await(CompletableFuture<Exchange> reply, int records, Waiting waiting) throws InterruptedException {
+        long unconnectedSince = 0;
+        boolean told = false;
+        while (true) {
+            try {
+                return reply.get(WAIT_SLICE_MILLIS, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                if (told) {
+                    continue;
+                }
+                if (connections() > 0) {
+                    unconnectedSince = 0;
+                } else if (unconnectedSince == 0) {
+                    unconnectedSince = System.nanoTime();
+                } else if (System.nanoTime() - unconnectedSince >= UNCONNECTED_MILLIS * 1_000_000L) {
+                    told = true;
+                    waiting.failing("no broker of " + brokers + " is connected (the Kafka client holds a batch of "
+                            + records + " records until kafka.delivery-timeout-ms)");
+                }
+            } catch (ExecutionException e) {
+                throw new IllegalStateException(e.getCause());
+            }
+        }
+    }
+
+    /** A failed send: the setting to check when the cause is this sink's configuration. */
+    private Result classify(Exception e, int records) {
+        Result config = configurationProblem(e);
+        if (config != null) {
+            return config;
+        }
+        TimeoutException timeout = find(e, TimeoutException.class);
+        if (timeout != null && String.valueOf(timeout.getMessage()).contains("not present in metadata")) {
+            return missingTopicOrBrokers(timeout);
+        }
+        if (timeout != null) {
+            return Result.timedOut(describe(timeout) + ": the brokers did not acknowledge within"
+                    + " kafka.delivery-timeout-ms; raise it if they are slow");
         }
         ApiException kafka = find(e, ApiException.class);
         if (kafka != null && !(kafka instanceof RetriableException)) {
-            return Result.rejected(0, batch.size(), describe(kafka));
+            return Result.rejected(0, records, describe(kafka));
         }
         return Result.retry(describe(kafka != null ? kafka : e));
+    }
+
+    /** Refusals that no retry fixes but a setting does: the records wait in the spool. */
+    private Result configurationProblem(Throwable e) {
+        if (find(e, AuthenticationException.class) != null) {
+            return Result.misconfigured("the brokers refused to authenticate this client ("
+                    + describe(find(e, AuthenticationException.class))
+                    + "): check camel.component.kafka.security-protocol, sasl-mechanism and sasl-jaas-config");
+        }
+        if (find(e, AuthorizationException.class) != null) {
+            return Result.misconfigured("this client may not write topic " + topic + " ("
+                    + describe(find(e, AuthorizationException.class))
+                    + "): grant it Write and Describe on the topic, or set KAFKA_TOPIC to one it may write");
+        }
+        if (find(e, InvalidTopicException.class) != null) {
+            return Result.misconfigured("the brokers call the topic name '" + topic + "' invalid: set KAFKA_TOPIC");
+        }
+        return null;
+    }
+
+    /** The producer's metadata for the topic; null when it has partitions, else why not. */
+    private Result metadataProblem() {
+        Producer<?, ?> p = producer;
+        if (p == null) {
+            return Result.retry("the Kafka producer has not started");
+        }
+        try {
+            int partitions = p.partitionsFor(topic).size();
+            if (partitions == 0) {
+                return Result.retry("topic " + topic + " has no partitions");
+            }
+            if (!ready) {
+                ready = true; // said once: the first time a broker answered with the topic
+                LOG.info("kafka sink ready: topic {} has {} partitions on brokers {}, record key {}", topic, partitions,
+                        brokers, key);
+            }
+            return null;
+        } catch (KafkaException e) {
+            Result config = configurationProblem(e);
+            if (config != null) {
+                return config;
+            }
+            if (e instanceof TimeoutException t) {
+                return missingTopicOrBrokers(t);
+            }
+            return Result.retry(describe(e));
+        }
+    }
+
+    /**
+     * No metadata for the topic in max.block.ms: with a broker connection open the brokers answered
+     * and do not have the topic (auto-creation off); without one, no broker answered.
+     */
+    private Result missingTopicOrBrokers(TimeoutException e) {
+        if (connections() > 0) {
+            return Result.misconfigured("topic " + topic + " does not exist on brokers " + brokers
+                    + " and they do not create topics: create it, or set KAFKA_TOPIC to one that exists");
+        }
+        return Result.retry("no broker of " + brokers + " accepts connections (" + describe(e) + ")");
     }
 
     /** Worth trying again when the producer knows the topic's partitions and holds a broker connection. */
     @Override
     public boolean healthy() {
-        return metadata() && connections() > 0;
-    }
-
-    /** The topic's metadata, from the producer's cache or fetched by it (waiting at most max.block.ms). */
-    private boolean metadata() {
-        Producer<?, ?> p = producer;
-        if (p == null) {
-            return false;
-        }
-        try {
-            return !p.partitionsFor(topic).isEmpty();
-        } catch (KafkaException e) {
-            LOG.debug("kafka metadata for {}: {}", topic, e.toString());
-            return false;
-        }
+        return metadataProblem() == null && connections() > 0;
     }
 
     /** The producer's own count of open broker connections. */
     private double connections() {
         Producer<?, ?> p = producer;
+        if (p == null) {
+            return 0;
+        }
         for (java.util.Map.Entry<MetricName, ? extends Metric> m : p.metrics().entrySet()) {
             if (m.getKey().name().equals("connection-count") && m.getKey().group().equals("producer-metrics")) {
                 return ((Number) m.getValue().metricValue()).doubleValue();
