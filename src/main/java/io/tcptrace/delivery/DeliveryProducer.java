@@ -96,10 +96,17 @@ public class DeliveryProducer extends DefaultProducer {
             throw new IllegalStateException(name + " sink cannot use spool directory " + dir + " (" + e.getMessage()
                     + "): make it writable or set the sink's spool directory");
         }
-        RunMarker.begin(dir).ifPresent(previous -> LOG.warn("{}: the last run ({}) did not stop cleanly (killed, crashed,"
-                + " or the power failed): what it held in memory for this sink, up to {} records, was lost without"
-                + " being counted; what it had spooled is replayed", name, previous.isEmpty() ? "unknown" : previous,
+        Optional<String> unclean = RunMarker.begin(dir);
+        long resending = ReplayMark.takeLeft(dir);
+        unclean.ifPresent(previous -> LOG.warn("{}: the last run ({}) did not stop cleanly (killed, crashed, or the power"
+                + " failed): what it held in memory for this sink, up to {} records, was lost without being counted;"
+                + " what it had spooled is replayed", name, previous.isEmpty() ? "unknown" : previous,
                 config.getQueueCapacity()));
+        if (unclean.isPresent() && resending > 0) {
+            stats.resentAfterUncleanStop(resending);
+            LOG.warn("{}: the last run stopped while sending {} spooled records: they are sent again and the destination"
+                    + " may store them twice (counted in tcptrace_sink_resent_after_unclean_stop_total)", name, resending);
+        }
         if (spool.tornLines() > 0) {
             stats.lost(DeliveryStats.Loss.TORN_RECORD, spool.tornLines());
             LOG.warn("{} spool: {} record cut short by an abrupt stop was dropped", name, spool.tornLines());
@@ -404,6 +411,10 @@ public class DeliveryProducer extends DefaultProducer {
             return true;
         }
         List<byte[]> records = chunk.get().records();
+        Path dir = Path.of(config.getSpoolDir());
+        if (!records.isEmpty()) {
+            ReplayMark.sending(dir, records.size());
+        }
         BatchDispatcher.Sent sent = records.isEmpty() ? new BatchDispatcher.Sent(0, null)
                 : dispatcher.send(records, true, this::failing);
         lock.lock();
@@ -412,6 +423,7 @@ public class DeliveryProducer extends DefaultProducer {
         } finally {
             lock.unlock();
         }
+        ReplayMark.sent(dir);
         if (sent.complete()) {
             return true;
         }

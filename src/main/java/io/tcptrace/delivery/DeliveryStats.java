@@ -32,6 +32,7 @@ public final class DeliveryStats {
     private final AtomicLong deadLettered = new AtomicLong();
     private final AtomicLong retries = new AtomicLong();
     private final AtomicLong resentAfterTimeout = new AtomicLong();
+    private final AtomicLong resentAfterUncleanStop = new AtomicLong();
     private final Map<Loss, AtomicLong> lost = new EnumMap<>(Loss.class);
 
     DeliveryStats() {
@@ -61,6 +62,10 @@ public final class DeliveryStats {
 
     void timedOut() {
         resentAfterTimeout.incrementAndGet();
+    }
+
+    void resentAfterUncleanStop(long n) {
+        resentAfterUncleanStop.addAndGet(n);
     }
 
     void lost(Loss why, long n) {
@@ -95,6 +100,11 @@ public final class DeliveryStats {
     /** Batches that got no answer in time and are sent again: their events may be stored twice. */
     public long getResentAfterTimeout() {
         return resentAfterTimeout.get();
+    }
+
+    /** Spooled events a killed run was sending, sent again by this run: they may be stored twice. */
+    public long getResentAfterUncleanStop() {
+        return resentAfterUncleanStop.get();
     }
 
     public long getLost(Loss why) {

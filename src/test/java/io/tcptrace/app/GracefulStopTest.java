@@ -134,6 +134,65 @@ class GracefulStopTest {
         }
     }
 
+    /**
+     * kill -9 while a replay's request is at HEC: HEC indexes it anyway, and the next start sends
+     * those records again. The duplicates are not silent: the next start says how many records the
+     * killed run was sending and counts them in tcptrace_sink_resent_after_unclean_stop_total.
+     */
+    @Test
+    void aReplayCutByKillDashNineIsSentAgainAndCounted() throws Exception {
+        int port = refusedPort();
+        int burst = 300; // one replay batch (splunk.batch-events is larger)
+        try (StrictHecServer hec = StrictHecServer.withTokens(TOKEN).start()) {
+            Map<String, String> env = Map.of("TCPTRACE_SINKS", "splunk", "TCPTRACE_DEST_PORTS", Integer.toString(port),
+                    "SPLUNK_HEC_URL", hec.url(), "SPLUNK_HEC_TOKEN", TOKEN,
+                    "SPLUNK_SPOOL_DIR", tmp.resolve("spool").toString());
+            hec.setDown(true);
+            try (TracerProcess tracer = TracerProcess.start(env)) {
+                for (int i = 0; i < burst; i++) {
+                    connectRefused("127.0.0.1", port);
+                }
+                Metrics.await(tracer, "tcptrace_sink_spooled_total{sink=\"splunk\"}", burst);
+                tracer.sigterm();
+            }
+            hec.setUp();
+            hec.setResponseDelay(Duration.ofSeconds(4)); // the replay's request waits at HEC, which indexes it after
+            try (TracerProcess tracer = TracerProcess.start(env)) {
+                long deadline = System.nanoTime() + 30_000_000_000L;
+                while (!Files.exists(tmp.resolve("spool/sending")) && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                assertTrue(Files.exists(tmp.resolve("spool/sending")), "no replay started\n" + tracer.logText());
+                Thread.sleep(500); // the request is at HEC
+                tracer.kill();
+            }
+            long until = System.nanoTime() + 10_000_000_000L;
+            while (indexed(hec, port) < burst && System.nanoTime() < until) {
+                Thread.sleep(50);
+            }
+            assertEquals(burst, indexed(hec, port), "HEC indexed the request the killed run was waiting for");
+            hec.setResponseDelay(Duration.ZERO);
+            try (TracerProcess again = TracerProcess.start(env)) {
+                long deadline = System.nanoTime() + 30_000_000_000L;
+                while (indexed(hec, port) < 2L * burst && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                assertEquals(2L * burst, indexed(hec, port), "every record once more\n" + again.logText());
+                double counted = Metrics.value(Metrics.get(again, "/observe/metrics").body(),
+                        "tcptrace_sink_resent_after_unclean_stop_total{sink=\"splunk\"}").orElse(-1.0);
+                // The spool also held the first run's stats records: every record HEC has twice is counted.
+                List<String> all = hec.indexedEventValues();
+                long twice = all.size() - new HashSet<>(all).size();
+                assertTrue(twice >= burst, "duplicates: " + twice);
+                assertEquals(twice, counted, "the duplicates counted");
+                assertEquals(1, again.log().stream().filter(l -> l.contains(" WARN ")
+                        && l.contains("stopped while sending " + (long) counted + " spooled records")).count(),
+                        again.logText());
+                again.sigterm();
+            }
+        }
+    }
+
     private static long indexed(StrictHecServer hec, int port) {
         return hec.indexedEvents().stream().filter(e -> e.path("event").path("dest_port").asInt() == port).count();
     }
