@@ -24,9 +24,19 @@ public interface BatchSender {
         return send(batch);
     }
 
-    /** Told by a sender, from inside {@link #send(List, Waiting)}, that its send is failing. */
+    /** What a sender may say and ask from inside {@link #send(List, Waiting)}. */
     interface Waiting {
+        /** The send is failing already (told once): spool new records and report the failure now. */
         void failing(String reason);
+
+        /**
+         * When the application's stop must be done sending ({@link System#nanoTime()}), 0 while it
+         * is not stopping: a sender that can end its wait early (give up the batch, which is then
+         * spooled and counted as possibly sent twice) does so at this time.
+         */
+        default long stopDeadlineNanos() {
+            return 0;
+        }
     }
 
     /**

@@ -31,9 +31,9 @@ public class DeliveryConfiguration {
     private long maxBatchBytes = 1 << 20;
     @UriParam(description = "How long a batch waits to fill up, in milliseconds", defaultValue = "200")
     private long lingerMillis = 200;
-    @UriParam(description = "On stop: time to send what is in memory before spooling it, in milliseconds",
-              defaultValue = "25000")
-    private long shutdownTimeoutMillis = 25_000;
+    @UriParam(description = "On stop: time to send what is in memory before spooling it, in milliseconds, counted"
+              + " from the first delivery endpoint's stop (one deadline for all)", defaultValue = "20000")
+    private long shutdownTimeoutMillis = 20_000;
     @UriParam(label = "advanced", description = "First retry delay after a failure, in milliseconds (doubles, with jitter)",
               defaultValue = "500")
     private long retryBaseMillis = 500;

@@ -31,9 +31,9 @@ import org.slf4j.LoggerFactory;
 public class DeliveryProducer extends DefaultProducer {
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryProducer.class);
     private static final long ERROR_INTERVAL_NANOS = 60_000_000_000L;
-    // A request in flight at the deadline gets this long to finish: cutting it off could leave
-    // its records delivered and spooled both.
-    private static final long IN_FLIGHT_GRACE_MILLIS = 10_000;
+    // A send in flight at the stop deadline gets this long to finish; then it is abandoned: its
+    // records are spooled and counted at the next start as possibly sent twice.
+    private static final long IN_FLIGHT_GRACE_MILLIS = 2_000;
 
     private final String name;
     private final DeliveryConfiguration config;
@@ -45,6 +45,8 @@ public class DeliveryProducer extends DefaultProducer {
     // Guarded by lock.
     private final ArrayDeque<byte[]> queue = new ArrayDeque<>();
     private DeliveryState state = DeliveryState.DIRECT;
+    private List<byte[]> inFlight;   // a batch from memory while it is being sent
+    private boolean abandoned;       // the stop deadline passed with a send in flight: its result is ignored
     private Spool spool;
     private long lastErrorLog;
     private long lostAtLastLog;
@@ -102,10 +104,11 @@ public class DeliveryProducer extends DefaultProducer {
                 + " failed): what it held in memory for this sink, up to {} records, was lost without being counted;"
                 + " what it had spooled is replayed", name, previous.isEmpty() ? "unknown" : previous,
                 config.getQueueCapacity()));
-        if (unclean.isPresent() && resending > 0) {
-            stats.resentAfterUncleanStop(resending);
-            LOG.warn("{}: the last run stopped while sending {} spooled records: they are sent again and the destination"
-                    + " may store them twice (counted in tcptrace_sink_resent_after_unclean_stop_total)", name, resending);
+        if (resending > 0) {
+            stats.resentAfterStop(resending);
+            LOG.warn("{}: the last run stopped while sending {} records ({}): they are sent again and the destination"
+                    + " may store them twice (counted in tcptrace_sink_resent_after_stop_total)", name, resending,
+                    unclean.isPresent() ? "it was killed" : "its stop deadline passed");
         }
         if (spool.tornLines() > 0) {
             stats.lost(DeliveryStats.Loss.TORN_RECORD, spool.tornLines());
@@ -115,6 +118,8 @@ public class DeliveryProducer extends DefaultProducer {
         lock.lock();
         try {
             queue.clear();
+            inFlight = null;
+            abandoned = false;
             stopDeadlineNanos = 0;   // set again by the next doStop
             state = spool.isEmpty() ? DeliveryState.DIRECT : DeliveryState.REPLAYING;
         } finally {
@@ -124,6 +129,7 @@ public class DeliveryProducer extends DefaultProducer {
             LOG.info("{} spool holds {} bytes from an earlier run: replaying once {} is healthy", name,
                     spool.sizeBytes(), name);
         }
+        ((DeliveryComponent) getEndpoint().getComponent()).producerStarted();
         dispatcher = new BatchDispatcher(name, sender, deadLetter, stats, config.getMaxBatchEvents(),
                 config.getMaxBatchBytes());
         sender.start(getEndpoint().getCamelContext());
@@ -135,23 +141,30 @@ public class DeliveryProducer extends DefaultProducer {
     @Override
     protected void doStop() throws Exception {
         if (loop != null) {
+            long deadline = stopDeadline();
             lock.lock();
             try {
-                stopDeadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.getShutdownTimeoutMillis());
                 wake.signalAll();
             } finally {
                 lock.unlock();
             }
+            long waitMillis = Math.max(0, (deadline - System.nanoTime()) / 1_000_000) + IN_FLIGHT_GRACE_MILLIS;
+            boolean ended = false;
             try {
-                loop.get(config.getShutdownTimeoutMillis() + IN_FLIGHT_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+                loop.get(waitMillis, TimeUnit.MILLISECONDS);
+                ended = true;
             } catch (TimeoutException e) {
-                loop.cancel(true);
-                LOG.warn("{}: a send was still running {} ms after the shutdown timeout: interrupted", name,
-                        IN_FLIGHT_GRACE_MILLIS);
+                abandonSend();
             } catch (Exception e) {
                 LOG.error("{} delivery thread ended with {}", name, e.toString());
+                ended = true;
             }
-            getEndpoint().getCamelContext().getExecutorServiceManager().shutdownGraceful(executor, 5000);
+            if (ended) {
+                getEndpoint().getCamelContext().getExecutorServiceManager().shutdownGraceful(executor, 1000);
+            } else {
+                // The send may never return (a socket read that ignores the interrupt): do not wait for it.
+                getEndpoint().getCamelContext().getExecutorServiceManager().shutdownNow(executor);
+            }
             loop = null;
         }
         lock.lock();
@@ -178,6 +191,66 @@ public class DeliveryProducer extends DefaultProducer {
         sender.stop();
         RunMarker.end(Path.of(config.getSpoolDir()));
         super.doStop();
+    }
+
+    /**
+     * When sending must be done, once the producer or the whole application is stopping; 0 before.
+     * Camel stops this endpoint only after the routes' in-flight exchanges ended, so the clock
+     * starts when the delivery thread first sees the application stopping (it looks at least once a
+     * second), and all endpoints share it (DeliveryComponent).
+     */
+    private long stopDeadline() {
+        long d = stopDeadlineNanos;
+        if (d == 0 && (isStoppingOrStopped() || getEndpoint().getCamelContext().isStopping())) {
+            d = ((DeliveryComponent) getEndpoint().getComponent()).stopDeadlineNanos(config.getShutdownTimeoutMillis());
+            stopDeadlineNanos = d;
+        }
+        return d;
+    }
+
+    /** What a sender waiting for its destination may ask and say. */
+    private final BatchSender.Waiting waiting = new BatchSender.Waiting() {
+        @Override
+        public void failing(String reason) {
+            DeliveryProducer.this.failing(reason);
+        }
+
+        @Override
+        public long stopDeadlineNanos() {
+            return stopDeadline();
+        }
+    };
+
+    /**
+     * The stop deadline passed with a send still waiting for the destination: its records go to the
+     * front of the spool, marked as possibly delivered (ReplayMark), so the next start sends them
+     * again and counts them; whatever the send later answers is ignored.
+     */
+    private void abandonSend() {
+        lock.lock();
+        try {
+            abandoned = true;
+            Path dir = Path.of(config.getSpoolDir());
+            if (inFlight != null) {
+                List<byte[]> batch = inFlight;
+                inFlight = null;
+                List<byte[]> rest = new ArrayList<>(batch); // older than what memory still holds
+                rest.addAll(queue);
+                queue.clear();
+                spool.flush();
+                spoolOrCount(rest, true);
+                ReplayMark.sending(dir, batch.size());
+                LOG.warn("{}: a send of {} records still waited for the destination at the stop deadline: they are"
+                        + " spooled and sent again at the next start, which counts them as possibly stored twice",
+                        name, batch.size());
+            } else {
+                LOG.warn("{}: a send of spooled records still waited for the destination at the stop deadline: the"
+                        + " next start sends them again and counts them as possibly stored twice", name);
+            }
+        } finally {
+            lock.unlock();
+        }
+        loop.cancel(true);
     }
 
     @Override
@@ -228,7 +301,7 @@ public class DeliveryProducer extends DefaultProducer {
                 List<byte[]> batch = takeMemoryBatch(now);
                 if (batch != null) {
                     ok = sendFromMemory(batch);
-                } else if (now != DeliveryState.DIRECT && !isStoppingOrStopped()) {
+                } else if (now != DeliveryState.DIRECT && stopDeadline() == 0) {
                     ok = replayOneChunk(); // on stop the spool waits for the next start
                 } else if (isStoppingOrStopped()) {
                     return;
@@ -325,7 +398,8 @@ public class DeliveryProducer extends DefaultProducer {
     private List<byte[]> takeMemoryBatch(DeliveryState now) throws InterruptedException {
         lock.lock();
         try {
-            if (isStoppingOrStopped() && stopDeadlineNanos != 0 && System.nanoTime() - stopDeadlineNanos > 0) {
+            long stopAt = stopDeadline();
+            if (stopAt != 0 && System.nanoTime() - stopAt > 0) {
                 return null; // out of shutdown time: doStop spools the rest
             }
             if (queue.isEmpty()) {
@@ -363,11 +437,26 @@ public class DeliveryProducer extends DefaultProducer {
 
     /** True when the batch is settled; otherwise it goes to the spool with all queued behind it. */
     private boolean sendFromMemory(List<byte[]> batch) {
+        lock.lock();
+        try {
+            inFlight = batch;
+        } finally {
+            lock.unlock();
+        }
         BatchDispatcher.Sent sent;
         try {
-            sent = dispatcher.send(batch, false, this::failing);
+            sent = dispatcher.send(batch, false, waiting);
         } catch (RuntimeException | Error e) {
             sent = new BatchDispatcher.Sent(0, e.toString()); // the batch is spooled below, not dropped
+        }
+        lock.lock();
+        try {
+            if (abandoned) {
+                return false; // doStop spooled the batch
+            }
+            inFlight = null;
+        } finally {
+            lock.unlock();
         }
         if (sent.complete()) {
             return true;
@@ -416,9 +505,12 @@ public class DeliveryProducer extends DefaultProducer {
             ReplayMark.sending(dir, records.size());
         }
         BatchDispatcher.Sent sent = records.isEmpty() ? new BatchDispatcher.Sent(0, null)
-                : dispatcher.send(records, true, this::failing);
+                : dispatcher.send(records, true, waiting);
         lock.lock();
         try {
+            if (abandoned) {
+                return false; // the mark stays: the next start counts the chunk as possibly sent twice
+            }
             spool.commit(chunk.get(), sent.settled());
         } finally {
             lock.unlock();

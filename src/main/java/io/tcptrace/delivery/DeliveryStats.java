@@ -32,7 +32,7 @@ public final class DeliveryStats {
     private final AtomicLong deadLettered = new AtomicLong();
     private final AtomicLong retries = new AtomicLong();
     private final AtomicLong resentAfterTimeout = new AtomicLong();
-    private final AtomicLong resentAfterUncleanStop = new AtomicLong();
+    private final AtomicLong resentAfterStop = new AtomicLong();
     private final Map<Loss, AtomicLong> lost = new EnumMap<>(Loss.class);
 
     DeliveryStats() {
@@ -64,8 +64,8 @@ public final class DeliveryStats {
         resentAfterTimeout.incrementAndGet();
     }
 
-    void resentAfterUncleanStop(long n) {
-        resentAfterUncleanStop.addAndGet(n);
+    void resentAfterStop(long n) {
+        resentAfterStop.addAndGet(n);
     }
 
     void lost(Loss why, long n) {
@@ -102,9 +102,9 @@ public final class DeliveryStats {
         return resentAfterTimeout.get();
     }
 
-    /** Spooled events a killed run was sending, sent again by this run: they may be stored twice. */
-    public long getResentAfterUncleanStop() {
-        return resentAfterUncleanStop.get();
+    /** Events a run was sending when it was killed or its stop deadline passed, sent again by this run: they may be stored twice. */
+    public long getResentAfterStop() {
+        return resentAfterStop.get();
     }
 
     public long getLost(Loss why) {

@@ -53,6 +53,7 @@ public class KafkaSender implements BatchSender, KafkaClientFactory {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaSender.class);
     private static final long WAIT_SLICE_MILLIS = 200;
     private static final long UNCONNECTED_MILLIS = 1000;
+    private static final long CLOSE_MILLIS = 2000;
 
     private final KafkaClientFactory clients = new DefaultKafkaClientFactory();
     private String publishUri = "direct:kafka-publish";
@@ -81,10 +82,19 @@ public class KafkaSender implements BatchSender, KafkaClientFactory {
         template = context.createProducerTemplate();
     }
 
+    /**
+     * Closes the Kafka producer within a bound: camel-kafka's own close, when its route stops,
+     * waits for every record the client holds, up to the delivery timeout when no broker answers.
+     * What is still unsent then was spooled by the delivery endpoint's stop.
+     */
     @Override
     public void stop() {
         if (template != null) {
             template.stop();
+        }
+        Producer<?, ?> p = producer;
+        if (p != null && camelContext != null && camelContext.isStopping()) { // a route restart keeps it
+            p.close(java.time.Duration.ofMillis(CLOSE_MILLIS));
         }
     }
 
@@ -120,6 +130,10 @@ public class KafkaSender implements BatchSender, KafkaClientFactory {
         Exchange reply;
         try {
             reply = await(template.asyncSend(publishUri, exchange), batch.size(), waiting);
+            if (reply == null) {
+                return Result.timedOut("the application's stop deadline passed with " + batch.size()
+                        + " records not acknowledged: the Kafka client was closed; the brokers may have written them");
+            }
         } catch (RuntimeException e) {
             return Result.retry(describe(e));
         } catch (InterruptedException e) {
@@ -134,9 +148,10 @@ public class KafkaSender implements BatchSender, KafkaClientFactory {
     }
 
     /**
-     * Waits for the brokers' acknowledgement. The Kafka client keeps a batch until its delivery
-     * timeout even with no broker connected; the delivery thread is told as soon as no broker has
-     * been connected for {@value #UNCONNECTED_MILLIS} ms, so it can report and spool at once.
+     * Waits for the brokers' acknowledgement; null when the application's stop deadline passed
+     * first. The Kafka client keeps a batch until its delivery timeout even with no broker
+     * connected; the delivery thread is told as soon as no broker has been connected for
+     * {@value #UNCONNECTED_MILLIS} ms, so it can report and spool at once.
      */
     private Exchange await(CompletableFuture<Exchange> reply, int records, Waiting waiting) throws InterruptedException {
         long unconnectedSince = 0;
@@ -145,6 +160,12 @@ public class KafkaSender implements BatchSender, KafkaClientFactory {
             try {
                 return reply.get(WAIT_SLICE_MILLIS, TimeUnit.MILLISECONDS);
             } catch (java.util.concurrent.TimeoutException e) {
+                long deadline = waiting.stopDeadlineNanos();
+                if (deadline != 0 && System.nanoTime() - deadline > 0) {
+                    // Closing fails what the client holds, which ends the exchange Camel's stop waits for.
+                    producer.close(java.time.Duration.ZERO);
+                    return null;
+                }
                 if (told) {
                     continue;
                 }

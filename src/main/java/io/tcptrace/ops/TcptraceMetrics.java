@@ -162,9 +162,9 @@ public final class TcptraceMetrics {
         FunctionCounter.builder("tcptrace.sink.resent.after.timeout", stats, DeliveryStats::getResentAfterTimeout)
                 .tag("sink", sink).description("batches sent again after no answer in time: their events may be"
                         + " stored twice").register(registry);
-        FunctionCounter.builder("tcptrace.sink.resent.after.unclean.stop", stats,
-                        DeliveryStats::getResentAfterUncleanStop).tag("sink", sink)
-                .description("spooled events a killed run was sending, sent again: they may be stored twice")
+        FunctionCounter.builder("tcptrace.sink.resent.after.stop", stats, DeliveryStats::getResentAfterStop)
+                .tag("sink", sink).description("events a run was sending when it was killed or its stop deadline"
+                        + " passed, sent again: they may be stored twice")
                 .register(registry);
         for (DeliveryStats.Loss why : DeliveryStats.Loss.values()) {
             FunctionCounter.builder("tcptrace.sink.lost", stats, s -> s.getLost(why)).tag("sink", sink)

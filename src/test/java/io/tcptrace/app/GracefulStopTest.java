@@ -137,7 +137,7 @@ class GracefulStopTest {
     /**
      * kill -9 while a replay's request is at HEC: HEC indexes it anyway, and the next start sends
      * those records again. The duplicates are not silent: the next start says how many records the
-     * killed run was sending and counts them in tcptrace_sink_resent_after_unclean_stop_total.
+     * killed run was sending and counts them in tcptrace_sink_resent_after_stop_total.
      */
     @Test
     void aReplayCutByKillDashNineIsSentAgainAndCounted() throws Exception {
@@ -179,14 +179,14 @@ class GracefulStopTest {
                 }
                 assertEquals(2L * burst, indexed(hec, port), "every record once more\n" + again.logText());
                 double counted = Metrics.value(Metrics.get(again, "/observe/metrics").body(),
-                        "tcptrace_sink_resent_after_unclean_stop_total{sink=\"splunk\"}").orElse(-1.0);
+                        "tcptrace_sink_resent_after_stop_total{sink=\"splunk\"}").orElse(-1.0);
                 // The spool also held the first run's stats records: every record HEC has twice is counted.
                 List<String> all = hec.indexedEventValues();
                 long twice = all.size() - new HashSet<>(all).size();
                 assertTrue(twice >= burst, "duplicates: " + twice);
                 assertEquals(twice, counted, "the duplicates counted");
                 assertEquals(1, again.log().stream().filter(l -> l.contains(" WARN ")
-                        && l.contains("stopped while sending " + (long) counted + " spooled records")).count(),
+                        && l.contains("stopped while sending " + (long) counted + " records (it was killed)")).count(),
                         again.logText());
                 again.sigterm();
             }
