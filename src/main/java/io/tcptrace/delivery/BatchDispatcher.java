@@ -1,5 +1,6 @@
 package io.tcptrace.delivery;
 
+import io.tcptrace.ops.RateLimit;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,7 +15,6 @@ import org.slf4j.LoggerFactory;
  */
 final class BatchDispatcher {
     private static final Logger LOG = LoggerFactory.getLogger(BatchDispatcher.class);
-    private static final long ERROR_INTERVAL_NANOS = 60_000_000_000L;
 
     /** How a send ended: records at the head of the batch that are settled, and why the rest are not. */
     record Sent(int settled, String failure) {
@@ -35,9 +35,8 @@ final class BatchDispatcher {
     // Lowered by timeouts, raised again by batches delivered in full.
     private volatile int slowEvents;
     private boolean timeoutWarned;
-    private final Summary rejectedLog = new Summary(ERROR_INTERVAL_NANOS);
-    private final Summary misconfiguredLog = new Summary(ERROR_INTERVAL_NANOS);
-    private final Summary lossLog = new Summary(ERROR_INTERVAL_NANOS);
+    private final RateLimit rejectedLog = RateLimit.perMinute();
+    private final RateLimit misconfiguredLog = RateLimit.perMinute();
     /** The destination's refusal of this sink's configuration, until it accepts again; null when none. */
     private volatile String misconfigured;
 
@@ -171,28 +170,14 @@ final class BatchDispatcher {
         return n;
     }
 
-    /** Dead-letters refused records; one ERROR for the first refusal, then at most one a minute. */
+    /**
+     * Dead-letters refused records; one ERROR for the first refusal, then at most one a minute.
+     * What the dead-letter spool cannot take it counts lost itself (dead_letter_full or _failed).
+     */
     private void deadLetter(List<byte[]> refused, String reason) {
-        long fullBefore = deadLetter.lost(Spool.Loss.SPOOL_FULL);
         if (deadLetter.append(refused)) {
             deadLetter.flush();   // a refused write is held by the spool and retried, not lost
             stats.deadLettered(refused.size());
-        } else {
-            boolean full = deadLetter.lost(Spool.Loss.SPOOL_FULL) > fullBefore;
-            stats.lost(full ? DeliveryStats.Loss.DEAD_LETTER_FULL : DeliveryStats.Loss.DEAD_LETTER_FAILED,
-                    refused.size());
-            long lost = lossLog.add(refused.size());
-            if (lost >= 0) {
-                if (full) {
-                    LOG.error("{}: {} refused records lost: the dead-letter spool {} is at its size limit ({} bytes,"
-                            + " the sink's dead-letter-max-bytes); resend what it holds (resend-dead-letter) or remove"
-                            + " it (repeats summed up at most once a minute)", name, lost, deadLetter.dir(),
-                            deadLetter.bytesOnDisk());
-                } else {
-                    LOG.error("{}: {} refused records lost: the dead-letter spool {} cannot be written; free space"
-                            + " (repeats summed up at most once a minute)", name, lost, deadLetter.dir());
-                }
-            }
         }
         if (reason == null) {
             return; // logged by the caller

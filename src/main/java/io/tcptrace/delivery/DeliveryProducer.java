@@ -1,6 +1,6 @@
 package io.tcptrace.delivery;
 
-import io.tcptrace.camel.BccConstants;
+import io.tcptrace.ops.RateLimit;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -30,7 +31,9 @@ import org.slf4j.LoggerFactory;
  */
 public class DeliveryProducer extends DefaultProducer {
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryProducer.class);
-    private static final long ERROR_INTERVAL_NANOS = 60_000_000_000L;
+    // The spool's buffer is written once nothing was appended for this long (kill -9 loses at most that).
+    private static final long IDLE_FLUSH_NANOS = 100_000_000L;
+    private static final long TICK_MILLIS = 100;
     // A send in flight at the stop deadline gets this long to finish; then it is abandoned: its
     // records are spooled and counted at the next start as possibly sent twice.
     private static final long IN_FLIGHT_GRACE_MILLIS = 2_000;
@@ -48,12 +51,14 @@ public class DeliveryProducer extends DefaultProducer {
     private List<byte[]> inFlight;   // a batch from memory while it is being sent
     private boolean abandoned;       // the stop deadline passed with a send in flight: its result is ignored
     private Spool spool;
-    private long lastErrorLog;
-    private long lostAtLastLog;
 
     private Spool deadLetter;
     private BatchDispatcher dispatcher;
     private ExecutorService executor;
+    private ScheduledExecutorService ticker;
+    private LossReport lossReport;
+    private int ticks;
+    private final RateLimit queueFullLog = RateLimit.perMinute();
     private Future<?> loop;
     private volatile long stopDeadlineNanos;
     private volatile long failingSinceNanos; // 0 while deliveries succeed
@@ -92,8 +97,11 @@ public class DeliveryProducer extends DefaultProducer {
         super.doStart();
         Path dir = Path.of(config.getSpoolDir());
         try {
-            spool = new Spool(dir.resolve("spool"), config.getMaxSpoolBytes());
-            deadLetter = new Spool(dir.resolve("dead-letter"), config.getDeadLetterMaxBytes());
+            lossReport = new LossReport(name, stats);
+            spool = new Spool(dir.resolve("spool"), config.getMaxSpoolBytes(), new SpoolLosses(stats,
+                    DeliveryStats.Loss.SPOOL_FULL, DeliveryStats.Loss.SPOOL_WRITE_FAILED, lossReport));
+            deadLetter = new Spool(dir.resolve("dead-letter"), config.getDeadLetterMaxBytes(), new SpoolLosses(stats,
+                    DeliveryStats.Loss.DEAD_LETTER_FULL, DeliveryStats.Loss.DEAD_LETTER_FAILED, lossReport));
         } catch (IOException e) {
             throw new IllegalStateException(name + " sink cannot use spool directory " + dir + " (" + e.getMessage()
                     + "): make it writable or set the sink's spool directory");
@@ -109,10 +117,6 @@ public class DeliveryProducer extends DefaultProducer {
             LOG.warn("{}: the last run stopped while sending {} records ({}): they are sent again and the destination"
                     + " may store them twice (counted in tcptrace_sink_resent_after_stop_total)", name, resending,
                     unclean.isPresent() ? "it was killed" : "its stop deadline passed");
-        }
-        if (spool.tornLines() > 0) {
-            stats.lost(DeliveryStats.Loss.TORN_RECORD, spool.tornLines());
-            LOG.warn("{} spool: {} record cut short by an abrupt stop was dropped", name, spool.tornLines());
         }
         deadLetterAtStart();
         lock.lock();
@@ -136,6 +140,9 @@ public class DeliveryProducer extends DefaultProducer {
         executor = getEndpoint().getCamelContext().getExecutorServiceManager()
                 .newSingleThreadExecutor(this, "delivery-" + name);
         loop = executor.submit(this::deliverLoop);
+        ticker = getEndpoint().getCamelContext().getExecutorServiceManager()
+                .newSingleThreadScheduledExecutor(this, "delivery-tick-" + name);
+        ticker.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -167,21 +174,22 @@ public class DeliveryProducer extends DefaultProducer {
             }
             loop = null;
         }
+        if (ticker != null) {
+            getEndpoint().getCamelContext().getExecutorServiceManager().shutdownNow(ticker);
+            ticker = null;
+        }
         lock.lock();
         try {
             if (!queue.isEmpty()) {
                 List<byte[]> rest = new ArrayList<>(queue);
                 queue.clear();
                 // In SPOOLING, what is still in memory came before what offer() spooled: in front of it.
-                spool.flush();
                 spoolOrCount(rest, true);
                 LOG.info("{}: {} undelivered records spooled at shutdown, replayed on next start", name, rest.size());
             }
             if (spool != null) {
-                spool.flush();
                 spool.close();
             }
-            reportLoss(true);
         } finally {
             lock.unlock();
         }
@@ -237,7 +245,6 @@ public class DeliveryProducer extends DefaultProducer {
                 List<byte[]> rest = new ArrayList<>(batch); // older than what memory still holds
                 rest.addAll(queue);
                 queue.clear();
-                spool.flush();
                 spoolOrCount(rest, true);
                 ReplayMark.sending(dir, batch.size());
                 LOG.warn("{}: a send of {} records still waited for the destination at the stop deadline: they are"
@@ -256,11 +263,16 @@ public class DeliveryProducer extends DefaultProducer {
     @Override
     public void process(Exchange exchange) {
         Message m = exchange.getMessage();
-        offer(m.getBody(byte[].class), m.getHeader(BccConstants.BATCH_END, false, Boolean.class));
+        offer(m.getBody(byte[].class));
     }
 
-    /** Takes one record without ever waiting for the destination. */
-    void offer(byte[] record, boolean batchEnd) {
+    /**
+     * Takes one record without ever waiting for the destination, nor for the delivery thread's
+     * disk reads and writes, which it never makes while holding {@link #lock}: in DIRECT into
+     * memory; otherwise into the spool's buffer, which this thread writes when it is full and the
+     * tick when it was left idle.
+     */
+    void offer(byte[] record) {
         lock.lock();
         try {
             if (state == DeliveryState.DIRECT) {
@@ -271,17 +283,29 @@ public class DeliveryProducer extends DefaultProducer {
                     }
                     return;
                 }
-                LOG.warn("{} memory queue full ({} records): spooling to disk until {} catches up", name,
-                        config.getQueueCapacity(), name);
+                long times = queueFullLog.add(1);
+                if (times > 0) {
+                    LOG.warn("{} memory queue full ({} records): spooling to disk until {} catches up ({} times since"
+                            + " last said)", name, config.getQueueCapacity(), name, times);
+                }
                 state = DeliveryState.SPOOLING;
             }
             spoolOrCount(List.of(record), false);
-            if (batchEnd) {
-                // false: the disk refused and the spool holds the records to retry; it logs and counts itself.
-                spool.flush();
-            }
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Every 100 ms: write the spool's buffer when it was left idle; say losses once their minute is over. */
+    private void tick() {
+        try {
+            spool.flushIfIdle(IDLE_FLUSH_NANOS);
+            deadLetter.flushIfIdle(IDLE_FLUSH_NANOS);
+            if (++ticks % 10 == 0) {
+                lossReport.tick();
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("{} spool flush: {}", name, e.toString()); // a scheduled task that throws is never run again
         }
     }
 
@@ -351,18 +375,15 @@ public class DeliveryProducer extends DefaultProducer {
      * instead of both waiting for the send's own timeout.
      */
     private void failing(String reason) {
+        List<byte[]> rest = List.of();
         lock.lock();
         try {
             markFailing();
             if (state == DeliveryState.DIRECT || state == DeliveryState.SPOOLING) {
                 int held = queue.size();
-                List<byte[]> rest = new ArrayList<>(queue);
+                rest = new ArrayList<>(queue);
                 queue.clear();
                 state = DeliveryState.FAILING;
-                if (!rest.isEmpty()) {
-                    spool.flush();
-                    spoolOrCount(rest, true);
-                }
                 if (held > 0) {
                     LOG.warn("{}: {}: {} records moved from memory to the spool, new ones are spooled until it"
                             + " recovers", name, reason, held);
@@ -373,6 +394,7 @@ public class DeliveryProducer extends DefaultProducer {
         } finally {
             lock.unlock();
         }
+        spoolOrCount(rest, true); // older than what offer() spools from now on: in front of it
     }
 
     /** After a failure: wait (backoff), then ask the destination; true once it is healthy. */
@@ -470,12 +492,11 @@ public class DeliveryProducer extends DefaultProducer {
             queue.clear();
             state = DeliveryState.FAILING;
             markFailing();
-            // In front of what offer() spooled while this batch was in flight: those are newer.
-            spool.flush();
-            spoolOrCount(rest, true);
         } finally {
             lock.unlock();
         }
+        // In front of what offer() spooled while this batch was in flight: those are newer.
+        spoolOrCount(rest, true);
         return false;
     }
 
@@ -489,13 +510,15 @@ public class DeliveryProducer extends DefaultProducer {
                 LOG.info("{} spool replayed: back to direct delivery", name);
                 return true;
             }
-            if (!spool.hasSealed()) {
-                spool.seal();
-            }
-            chunk = spool.read(dispatcher.cutEvents(), dispatcher.cutBytes());
         } finally {
             lock.unlock();
         }
+        // The spool's reading end is this thread's alone: no lock held over its disk I/O.
+        if (!spool.hasSealed() && !spool.trySeal()) {
+            Thread.onSpinWait(); // the kernel reader is appending: seal on the next round
+            return true;
+        }
+        chunk = spool.read(dispatcher.cutEvents(), dispatcher.cutBytes());
         if (chunk.isEmpty()) {
             return true;
         }
@@ -511,10 +534,10 @@ public class DeliveryProducer extends DefaultProducer {
             if (abandoned) {
                 return false; // the mark stays: the next start counts the chunk as possibly sent twice
             }
-            spool.commit(chunk.get(), sent.settled());
         } finally {
             lock.unlock();
         }
+        spool.commit(chunk.get(), sent.settled());
         ReplayMark.sent(dir);
         if (sent.complete()) {
             return true;
@@ -542,36 +565,14 @@ public class DeliveryProducer extends DefaultProducer {
         }
     }
 
-    /** Caller holds the lock. {@code front}: before everything spooled already. */
+    /** Spools records (in front of everything spooled: {@code front}); what the spool refuses it counts lost itself. */
     private void spoolOrCount(List<byte[]> records, boolean front) {
-        if (front ? spool.prepend(records) : spool.append(records)) {
-            stats.spooled(records.size());
+        if (records.isEmpty()) {
             return;
         }
-        boolean full = spool.sizeBytes() + BatchDispatcher.bytes(records) > config.getMaxSpoolBytes();
-        stats.lost(full ? DeliveryStats.Loss.SPOOL_FULL : DeliveryStats.Loss.SPOOL_WRITE_FAILED, records.size());
-        reportLoss(false);
-    }
-
-    /** Caller holds the lock. One ERROR a minute at most (always at stop), with what was lost since the last one. */
-    private void reportLoss(boolean force) {
-        long lost = stats.getLost(DeliveryStats.Loss.SPOOL_FULL) + stats.getLost(DeliveryStats.Loss.SPOOL_WRITE_FAILED);
-        if (lost > lostAtLastLog && (force || errorDue())) {
-            LOG.error("{} sink lost {} records ({} in total): the spool {} is full (limit {} bytes) or the disk refuses"
-                    + " writes; free space or raise the spool limit", name, lost - lostAtLastLog, lost,
-                    spool == null ? config.getSpoolDir() : spool.dir(), config.getMaxSpoolBytes());
-            lostAtLastLog = lost;
+        if (front ? spool.prepend(records) : spool.append(records)) {
+            stats.spooled(records.size());
         }
-    }
-
-    /** Caller holds the lock: true at most once a minute, for ERRORs that could otherwise come per record. */
-    private boolean errorDue() {
-        long now = System.nanoTime();
-        if (lastErrorLog != 0 && now - lastErrorLog < ERROR_INTERVAL_NANOS) {
-            return false;
-        }
-        lastErrorLog = now;
-        return true;
     }
 
     DeliveryState state() {

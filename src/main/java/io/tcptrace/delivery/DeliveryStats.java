@@ -17,7 +17,9 @@ public final class DeliveryStats {
         /** A refused record could not be written to the dead-letter spool. */
         DEAD_LETTER_FAILED("dead_letter_failed"),
         /** A refused record found the dead-letter spool at its size limit. */
-        DEAD_LETTER_FULL("dead_letter_full");
+        DEAD_LETTER_FULL("dead_letter_full"),
+        /** A spool line that is not JSON (disk damage, an edit) and could not be set aside either. */
+        CORRUPT_LINE_LOST("corrupt_line_lost");
 
         public final String label;
 

@@ -1,6 +1,7 @@
 package io.tcptrace.sink;
 
 import io.tcptrace.camel.BccConstants;
+import io.tcptrace.ops.FileModes;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

@@ -40,7 +40,7 @@ class DeadLetterTest {
     }
 
     private void offer(String body) {
-        route.offer(body.getBytes(StandardCharsets.UTF_8), true);
+        route.offer(body.getBytes(StandardCharsets.UTF_8));
     }
 
     private static void await(BooleanSupplier done) throws InterruptedException {

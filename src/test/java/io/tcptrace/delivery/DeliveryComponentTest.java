@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tcptrace.LogCapture;
-import io.tcptrace.camel.BccConstants;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,8 +54,8 @@ class DeliveryComponentTest {
         return r.endpoint;
     }
 
-    private void offer(int i, boolean batchEnd) {
-        template.sendBodyAndHeader("direct:in", rec(i), BccConstants.BATCH_END, batchEnd);
+    private void offer(int i) {
+        template.sendBody("direct:in", rec(i));
     }
 
     private static byte[] rec(int i) {
@@ -91,7 +90,7 @@ class DeliveryComponentTest {
         d.delayMillis = 10; // 10,000 records/s, far slower than the offers even on a loaded machine: the burst must overflow the 1,000-record queue
         DeliveryEndpoint e = start(d, "");
         for (int i = 0; i < 5000; i++) {
-            offer(i, i % 500 == 499);
+            offer(i);
         }
         await(() -> d.received.size() == 5000);
         context.getRouteController().stopRoute("sink");
@@ -108,7 +107,7 @@ class DeliveryComponentTest {
         ScriptedDestination d = new ScriptedDestination();
         DeliveryEndpoint e = start(d, "");
         for (int i = 0; i < 300; i++) {
-            offer(i, true);
+            offer(i);
         }
         await(() -> d.received.size() == 300);
         assertEquals(DeliveryState.DIRECT, e.getState());
@@ -116,7 +115,7 @@ class DeliveryComponentTest {
         long worst = 0;
         for (int i = 300; i < 20_300; i++) {
             long t = System.nanoTime();
-            offer(i, i % 100 == 99);
+            offer(i);
             worst = Math.max(worst, System.nanoTime() - t);
         }
         assertTrue(worst < 200_000_000L, "offer blocked for " + worst / 1_000_000 + " ms");
@@ -139,7 +138,7 @@ class DeliveryComponentTest {
         d.delayMillis = 5; // about 20,000 records/s at 100 per batch: slower than the offers
         DeliveryEndpoint e = start(d, "");
         for (int i = 0; i < 20_000; i++) {
-            offer(i, i % 64 == 63);
+            offer(i);
         }
         assertTrue(e.getStats().getSpooled() > 0, "the memory queue overflowed");
         await(() -> d.received.size() == 20_000);
@@ -155,7 +154,7 @@ class DeliveryComponentTest {
         DeliveryEndpoint e = start(d, "");
         try (LogCapture log = new LogCapture()) {
             for (int i = 0; i < 100; i++) {
-                offer(i, true);
+                offer(i);
             }
             await(() -> d.received.size() == 99);
             context.getRouteController().stopRoute("sink");
@@ -177,12 +176,12 @@ class DeliveryComponentTest {
         DeliveryEndpoint e = start(d, "");
         try (LogCapture log = new LogCapture()) {
             for (int i = 0; i < 1000; i++) {
-                offer(i, i % 100 == 99);
+                offer(i);
             }
             await(() -> d.received.size() == 1000);
             int tooLargeAfterFirst = d.tooLargeAnswers;
             for (int i = 1000; i < 2000; i++) {
-                offer(i, i % 100 == 99);
+                offer(i);
             }
             await(() -> d.received.size() == 2000);
             assertEquals(tooLargeAfterFirst, d.tooLargeAnswers, "the cut is remembered: no more 413s");
@@ -193,7 +192,7 @@ class DeliveryComponentTest {
 
             // A record larger than the limit on its own: dead-lettered with one ERROR naming the size.
             d.bodyLimit = 5;
-            offer(2000, true);
+            offer(2000);
             await(() -> e.getStats().getDeadLettered() == 1);
             assertEquals(1, log.lines().stream().filter(l -> l.startsWith("ERROR")).count(), log.lines().toString());
             assertTrue(log.contains("a single record of 10 bytes is too large"), log.lines().toString());
@@ -209,7 +208,7 @@ class DeliveryComponentTest {
         DeliveryEndpoint e = start(d, "");
         try (LogCapture log = new LogCapture()) {
             for (int i = 0; i < 1000; i++) {
-                offer(i, i % 100 == 99);
+                offer(i);
             }
             await(() -> new HashSet<>(d.received()).size() == 1000 && e.getState() == DeliveryState.DIRECT);
             assertEquals(1, log.lines().stream().filter(l -> l.contains("may be stored twice")).count(),
@@ -230,7 +229,7 @@ class DeliveryComponentTest {
         d.down = true;
         DeliveryEndpoint e = start(d, "");
         for (int i = 0; i < 1000; i++) {
-            offer(i, i % 100 == 99);
+            offer(i);
         }
         context.getRouteController().stopRoute("sink");
         assertEquals(1, d.stops, "the sender stops with the route");
@@ -250,7 +249,7 @@ class DeliveryComponentTest {
         d.down = true;
         start(d, "");
         for (int i = 0; i < 500; i++) {
-            offer(i, i % 100 == 99);
+            offer(i);
         }
         context.stop();
         ScriptedDestination next = new ScriptedDestination();
@@ -269,7 +268,7 @@ class DeliveryComponentTest {
         d.down = true;
         DeliveryEndpoint e = start(d, "&maxSpoolBytes=2000");
         for (int i = 0; i < 1000; i++) {
-            offer(i, true);
+            offer(i);
         }
         context.getRouteController().stopRoute("sink");
         DeliveryStats s = e.getStats();
@@ -312,7 +311,7 @@ class DeliveryComponentTest {
         context.start();
         template = context.createProducerTemplate();
         for (int i = 0; i < 500; i++) {
-            offer(i, i % 50 == 49);
+            offer(i);
         }
         DeliveryEndpoint a = DeliveryEndpoint.find(context, "a").orElseThrow();
         DeliveryEndpoint b = DeliveryEndpoint.find(context, "b").orElseThrow();

@@ -2,7 +2,6 @@ package io.tcptrace.delivery;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tcptrace.camel.BccConstants;
 import java.nio.file.Path;
 import java.util.function.BooleanSupplier;
 import org.apache.camel.CamelContext;
@@ -43,8 +42,8 @@ final class DeliveryRoute implements AutoCloseable {
         return new DeliveryRoute(context);
     }
 
-    void offer(byte[] record, boolean batchEnd) {
-        template.sendBodyAndHeader("direct:in", record, BccConstants.BATCH_END, batchEnd);
+    void offer(byte[] record) {
+        template.sendBody("direct:in", record);
     }
 
     @Override

@@ -55,6 +55,6 @@ class KafkaWrongBrokerTest extends YamlRoutesAccess {
         assertFalse(LOG.contains("kafka sink ready"), "ready without a broker: " + LOG.lines());
         assertEquals(0, delivery.getDelivered());
         assertEquals(0, delivery.getLostTotal());
-        assertTrue(endpoint.getSpoolBytes() > 0);
+        await("the spool's buffer written once idle (100 ms)", () -> endpoint.getSpoolBytes() > 0);
     }
 }

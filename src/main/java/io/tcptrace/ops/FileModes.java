@@ -1,4 +1,4 @@
-package io.tcptrace.sink;
+package io.tcptrace.ops;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
