@@ -2,6 +2,7 @@ package io.tcptrace.sink;
 
 import io.tcptrace.camel.BccConstants;
 import io.tcptrace.ops.FileModes;
+import io.tcptrace.ops.RateLimit;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -33,7 +34,6 @@ import org.slf4j.LoggerFactory;
  */
 public class JsonLinesFile implements Processor, org.apache.camel.CamelContextAware {
     private static final Logger LOG = LoggerFactory.getLogger(JsonLinesFile.class);
-    private static final long REPORT_INTERVAL_NANOS = 60_000_000_000L;
     private static final int BUFFER_BYTES = 1 << 16;
     /** Lines wait at most this long for a batch's end before they are written anyway. */
     static final long FLUSH_INTERVAL_MILLIS = 1000;
@@ -53,8 +53,8 @@ public class JsonLinesFile implements Processor, org.apache.camel.CamelContextAw
     private long dayEndsMillis;
     private long written;
     private long lost;
-    private long lostReported;
-    private long lastReport;
+    private final RateLimit lossLog = RateLimit.perMinute();
+    private long lostNoted;
     private String lastError;
     private boolean announced;
     private org.apache.camel.CamelContext camelContext;
@@ -114,6 +114,16 @@ public class JsonLinesFile implements Processor, org.apache.camel.CamelContextAw
         }
     }
 
+    /** The flusher's second: what is buffered, and losses of the last minute not said yet. */
+    private synchronized void tick() {
+        flush();
+        long say = lossLog.due();
+        if (say > 0) {
+            LOG.error("file sink lost {} events writing {} ({} in total; {}): free disk space or fix the path", say,
+                    file, lost, lastError);
+        }
+    }
+
     /** Writes the buffered lines; false (and they are counted as lost) when the file system refuses. */
     public synchronized boolean flush() {
         if (bufferLines == 0) {
@@ -141,7 +151,7 @@ public class JsonLinesFile implements Processor, org.apache.camel.CamelContextAw
      */
     private void startFlusher() {
         flusher = camelContext.getExecutorServiceManager().newSingleThreadScheduledExecutor(this, "file-sink-flush");
-        flusher.scheduleWithFixedDelay(this::flush, FLUSH_INTERVAL_MILLIS, FLUSH_INTERVAL_MILLIS,
+        flusher.scheduleWithFixedDelay(this::tick, FLUSH_INTERVAL_MILLIS, FLUSH_INTERVAL_MILLIS,
                 java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
@@ -270,14 +280,19 @@ public class JsonLinesFile implements Processor, org.apache.camel.CamelContextAw
         }
     }
 
-    /** One ERROR at most a minute, with the latest cause: a full disk fails every single line. */
+    /**
+     * One ERROR at the first loss, then at most one a minute with the sum since (also when no more
+     * come: the flusher asks every second), the rest at close: a full disk fails every single line.
+     */
     private void report(boolean force) {
-        long now = System.nanoTime();
-        if (lost > lostReported && (force || lostReported == 0 || now - lastReport >= REPORT_INTERVAL_NANOS)) {
-            LOG.error("file sink lost {} events writing {} ({} in total; {}): free disk space or fix the path",
-                    lost - lostReported, file, lost, lastError);
-            lostReported = lost;
-            lastReport = now;
+        long say = lossLog.add(lost - lostNoted);
+        lostNoted = lost;
+        if (force && say < 0) {
+            say = lossLog.rest();
+        }
+        if (say > 0) {
+            LOG.error("file sink lost {} events writing {} ({} in total; {}): free disk space or fix the path", say,
+                    file, lost, lastError);
         }
     }
 
