@@ -71,27 +71,6 @@ public class DeliveryProducer extends DefaultProducer {
         this.sender = config.getSender();
     }
 
-    /**
-     * What waits in the dead-letter spool is said at every start; with resendDeadLetter it is
-     * moved into the spool first, to be sent after what the spool holds.
-     */
-    private void deadLetterAtStart() throws IOException {
-        if (!deadLetter.hasSealed()) {
-            return;
-        }
-        long records = deadLetter.sealedRecords();
-        if (config.isResendDeadLetter()) {
-            long bytes = spool.adoptSealedOf(deadLetter);
-            LOG.info("{}: {} records ({} bytes) moved from the dead-letter spool {} back into the spool: they are sent"
-                    + " again after what the spool held", name, records, bytes, deadLetter.dir());
-        } else {
-            LOG.warn("{}: {} records ({} bytes) the destination refused wait in the dead-letter spool {}. Fix the"
-                    + " cause (the ERROR that dead-lettered them names it), then start once with the {}"
-                    + " resend-dead-letter setting true to send them again.", name, records, deadLetter.bytesOnDisk(),
-                    deadLetter.dir(), name);
-        }
-    }
-
     @Override
     protected void doStart() throws Exception {
         super.doStart();
@@ -106,19 +85,7 @@ public class DeliveryProducer extends DefaultProducer {
             throw new IllegalStateException(name + " sink cannot use spool directory " + dir + " (" + e.getMessage()
                     + "): make it writable or set the sink's spool directory");
         }
-        Optional<String> unclean = RunMarker.begin(dir);
-        long resending = ReplayMark.takeLeft(dir);
-        unclean.ifPresent(previous -> LOG.warn("{}: the last run ({}) did not stop cleanly (killed, crashed, or the power"
-                + " failed): what it held in memory for this sink, up to {} records, was lost without being counted;"
-                + " what it had spooled is replayed", name, previous.isEmpty() ? "unknown" : previous,
-                config.getQueueCapacity()));
-        if (resending > 0) {
-            stats.resentAfterStop(resending);
-            LOG.warn("{}: the last run stopped while sending {} records ({}): they are sent again and the destination"
-                    + " may store them twice (counted in tcptrace_sink_resent_after_stop_total)", name, resending,
-                    unclean.isPresent() ? "it was killed" : "its stop deadline passed");
-        }
-        deadLetterAtStart();
+        LastRun.takeOver(name, dir, config, stats, spool, deadLetter);
         lock.lock();
         try {
             queue.clear();
@@ -128,10 +95,6 @@ public class DeliveryProducer extends DefaultProducer {
             state = spool.isEmpty() ? DeliveryState.DIRECT : DeliveryState.REPLAYING;
         } finally {
             lock.unlock();
-        }
-        if (!spool.isEmpty()) {
-            LOG.info("{} spool holds {} bytes from an earlier run: replaying once {} is healthy", name,
-                    spool.sizeBytes(), name);
         }
         ((DeliveryComponent) getEndpoint().getComponent()).producerStarted();
         dispatcher = new BatchDispatcher(name, sender, deadLetter, stats, config.getMaxBatchEvents(),
