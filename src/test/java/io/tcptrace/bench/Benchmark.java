@@ -43,8 +43,11 @@ public final class Benchmark {
     private KafkaBroker kafka;
 
     /** Scenarios in the order they run; {@code ./tcptrace bench NAME...} or {@code -Dbench.scenarios=a,b} picks some. */
-    static final List<String> SCENARIOS = Stream.concat(
-            Stream.of("completeness", "overhead", "latency", "baseline", "sweep", "names"), Comparisons.SCENARIOS.stream()).toList();
+    static final List<String> SCENARIOS = Stream.of(
+            Stream.of("completeness", "overhead", "latency", "baseline", "sweep", "names"), Comparisons.SCENARIOS.stream(),
+            Stream.of("soak")).flatMap(x -> x).toList();
+    /** What runs when none is named: all but {@code soak} (an hour by default). */
+    static final List<String> DEFAULT_SCENARIOS = SCENARIOS.stream().filter(x -> !x.equals("soak")).toList();
 
     record Settings(Set<String> scenarios, Path jar, List<String> prefix, int nice, List<String> jvmOptions, int burst,
             int runs, int pairs, int overheadConnects, int latencyRate, int latencySeconds, int baselineBurst, Path out) {
@@ -52,7 +55,7 @@ public final class Benchmark {
             String opts = System.getProperty("bench.jvm-options", "").trim();
             String nice = System.getProperty("bench.nice", "0").trim();
             List<String> picked = args.length > 0 ? List.of(args)
-                    : Stream.of(System.getProperty("bench.scenarios", String.join(",", SCENARIOS)).split(","))
+                    : Stream.of(System.getProperty("bench.scenarios", String.join(",", DEFAULT_SCENARIOS)).split(","))
                             .map(String::trim).filter(x -> !x.isEmpty()).toList();
             for (String p : picked) {
                 if (!SCENARIOS.contains(p)) {
@@ -82,6 +85,7 @@ public final class Benchmark {
         try {
             settings = Settings.fromSystemProperties(args);
             Comparisons.check(Comparisons.Settings.fromSystemProperties(settings.nice()));
+            Soak.Settings.fromSystemProperties();
         } catch (IllegalArgumentException e) {
             System.err.println("tcptrace bench: " + e.getMessage());
             System.exit(2);
@@ -127,7 +131,7 @@ public final class Benchmark {
         if (on.contains("baseline") && s.baselineBurst() > 0) {
             baseline();
         }
-        if (on.stream().anyMatch(x -> !Comparisons.SCENARIOS.contains(x) && !x.equals("sweep") && !x.equals("names"))) {
+        if (on.stream().anyMatch(x -> !Comparisons.SCENARIOS.contains(x) && !List.of("sweep", "names", "soak").contains(x))) {
             text.append(report.render()).append('\n');
         }
         if (on.contains("sweep")) {
@@ -139,6 +143,18 @@ public final class Benchmark {
         if (comparisons != null) {
             comparisons.run(on);
             text.append(comparisons.render());
+        }
+        if (on.contains("soak")) {
+            // The section as it stands is written after every row: an hour's run leaves its rows if stopped.
+            String before = text.toString();
+            Files.createDirectories(s.out().toAbsolutePath().getParent());
+            text.append(new Soak(Soak.Settings.fromSystemProperties(), s, load, work).run(section -> {
+                try {
+                    Files.writeString(s.out(), before + section);
+                } catch (IOException e) {
+                    System.err.println("bench: cannot write " + s.out() + ": " + e);
+                }
+            }));
         }
         System.out.println(text);
         Files.createDirectories(s.out().toAbsolutePath().getParent());
