@@ -49,12 +49,18 @@ public final class TcptraceMain {
         checkManagementPort(defaults);
         checkRenamedSettings(defaults);
         checkNumbers(defaults);
+        // From the start: the BPF compile, Camel's start and the first JIT compiles free most of it.
+        NativeHeapTrim.start(trimInterval(defaults));
         Main main = new Main();
         // the pid the kernel's events carry for this process, which differs in a pid namespace of its own
         main.addInitialProperty("tcptrace.self-pid", Long.toString(OwnProcess.tgid()));
         main.addInitialProperty("tcptrace.sink-uris", sinks.endpointUris());
         main.addOverrideProperty("tcptrace.stats-enabled", Boolean.toString(statsEnabled(sinks, defaults)));
         main.configure().withRoutesIncludePattern(sinks.includePattern());
+        // The management server's Vert.x (camel-platform-http-vertx takes the registry's VertxOptions):
+        // each scrape or health request runs on a worker thread, and the default pool of 20 gains a
+        // thread per request until it has 20 (each with its stack and malloc memory); 2 serve a scraper.
+        main.bind("vertxOptions", new io.vertx.core.VertxOptions().setWorkerPoolSize(2));
         // camel-main does not map CAMEL_MANAGEMENT_* / CAMEL_METRICS_* environment variables to its
         // settings by itself; do it, so every setting really is overridable from the environment.
         for (String key : defaults.stringPropertyNames()) {
@@ -106,6 +112,17 @@ public final class TcptraceMain {
      * A setting whose default is a whole number must be one: Camel turns a word such as "abc"
      * into 0 for an int option, which then failed with a message about 0, not about what was given.
      */
+    /** tcptrace.native-trim-interval-ms, checked: 0 (off) to an hour. */
+    private static long trimInterval(Properties defaults) {
+        String value = setting("tcptrace.native-trim-interval-ms", defaults, "5000").trim();
+        long ms = value.length() > 18 ? -1 : Long.parseLong(value); // a whole number: checkNumbers
+        if (ms < 0 || ms > 3_600_000) {
+            throw new IllegalArgumentException("tcptrace.native-trim-interval-ms (TCPTRACE_NATIVE_TRIM_INTERVAL_MS)="
+                    + value + " is out of range 0 (off) to 3600000 (milliseconds)");
+        }
+        return ms;
+    }
+
     private static void checkNumbers(Properties defaults) {
         for (String key : new java.util.TreeSet<>(defaults.stringPropertyNames())) {
             if (!defaults.getProperty(key).trim().matches("-?\\d+")) {

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
@@ -65,6 +66,7 @@ public class KafkaSender implements BatchSender, KafkaClientFactory {
     private boolean ready; // delivery thread only
     private CamelContext camelContext;
     private ProducerTemplate template;
+    private ExecutorService sendThread;
 
     /** The bean's init method: checks the settings. */
     public void init() {
@@ -80,6 +82,10 @@ public class KafkaSender implements BatchSender, KafkaClientFactory {
     public void start(CamelContext context) {
         camelContext = context;
         template = context.createProducerTemplate();
+        // One batch is in flight at a time (the delivery thread waits for it): one thread, instead of
+        // the template's default pool, which grows to 10 threads over the first 10 batches.
+        sendThread = context.getExecutorServiceManager().newSingleThreadExecutor(this, "kafka-send");
+        template.setExecutorService(sendThread);
     }
 
     /**
@@ -95,6 +101,9 @@ public class KafkaSender implements BatchSender, KafkaClientFactory {
         Producer<?, ?> p = producer;
         if (p != null && camelContext != null && camelContext.isStopping()) { // a route restart keeps it
             p.close(java.time.Duration.ofMillis(CLOSE_MILLIS));
+        }
+        if (sendThread != null) {
+            camelContext.getExecutorServiceManager().shutdown(sendThread);
         }
     }
 

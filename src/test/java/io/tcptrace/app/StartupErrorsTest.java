@@ -74,6 +74,7 @@ class StartupErrorsTest {
         "tcptrace.uids|-5|uids=-5: -5 is out of range 0 to 4294967294",
         "tcptrace.exclude-pids|0|excludePids=0: 0 is out of range 1 to 4194304",
         "tcptrace.buffer-pages|abc|tcptrace.buffer-pages (TCPTRACE_BUFFER_PAGES)=abc is not a whole number: the default is 8192",
+        "tcptrace.native-trim-interval-ms|-1|tcptrace.native-trim-interval-ms (TCPTRACE_NATIVE_TRIM_INTERVAL_MS)=-1 is out of range 0 (off) to 3600000 (milliseconds)",
         "splunk.connect-timeout-ms|5s|splunk.connect-timeout-ms (SPLUNK_CONNECT_TIMEOUT_MS)=5s is not a whole number",
         "splunk.connect-timeout-ms|-1|splunk.connect-timeout-ms (SPLUNK_CONNECT_TIMEOUT_MS)=-1 is out of range 1 to 86400000 (milliseconds)",
         "tcptrace.dest-host|maybe|destHost=maybe is not one of auto, true, false",
