@@ -293,6 +293,9 @@ public class DeliveryProducer extends DefaultProducer {
                 } else if (isStoppingOrStopped()) {
                     return;
                 } else {
+                    if (now != DeliveryState.DIRECT) {
+                        pause(); // the application is stopping: the spool waits for the next start
+                    }
                     continue;
                 }
             } catch (InterruptedException e) {
@@ -316,6 +319,16 @@ public class DeliveryProducer extends DefaultProducer {
                     lock.unlock();
                 }
             }
+        }
+    }
+
+    /** Waits up to 100 ms for new records or the producer's stop. */
+    private void pause() throws InterruptedException {
+        lock.lock();
+        try {
+            wake.await(100, TimeUnit.MILLISECONDS);
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -478,7 +491,7 @@ public class DeliveryProducer extends DefaultProducer {
         }
         // The spool's reading end is this thread's alone: no lock held over its disk I/O.
         if (!spool.hasSealed() && !spool.trySeal()) {
-            Thread.onSpinWait(); // the kernel reader is appending: seal on the next round
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000); // the kernel reader is appending: next round
             return true;
         }
         chunk = spool.read(dispatcher.cutEvents(), dispatcher.cutBytes());
