@@ -46,8 +46,13 @@ public class StatsReport implements Processor, CamelContextAware {
         LOST_PROCESS_CONTEXT("lost_process_context"), FILTERED("filtered"), FILTERED_ROUTE("filtered_route"),
         // sinks
         DELIVERED("delivered"), SPOOLED("spooled"), REPLAYED("replayed"), DEAD_LETTERED("dead_lettered"),
-        RETRIES("retries"), QUEUE_DEPTH("queue_depth"), SPOOL_BYTES("spool_bytes"),
-        FAILING_SECONDS("failing_seconds"),
+        RETRIES("retries"),
+        // a sink's lost, by the reason its metric and its loss report name; written when not 0
+        LOST_SPOOL_FULL("lost_spool_full"), LOST_SPOOL_WRITE_FAILED("lost_spool_write_failed"),
+        LOST_TORN_RECORD("lost_torn_record"), LOST_DEAD_LETTER_FAILED("lost_dead_letter_failed"),
+        LOST_DEAD_LETTER_FULL("lost_dead_letter_full"), LOST_CORRUPT_LINE_LOST("lost_corrupt_line_lost"),
+        LOST_WRITE_FAILED("lost_write_failed"),
+        QUEUE_DEPTH("queue_depth"), SPOOL_BYTES("spool_bytes"), FAILING_SECONDS("failing_seconds"),
         VENDOR_PRODUCT("vendor_product");
 
         private final String json;
@@ -116,6 +121,12 @@ public class StatsReport implements Processor, CamelContextAware {
             e.put(Field.DEAD_LETTERED.json(), delta(r, sink, "tcptrace.sink.dead.lettered", "sink", sink));
             e.put(Field.RETRIES.json(), delta(r, sink, "tcptrace.sink.retries", "sink", sink));
             e.put(Field.LOST.json(), delta(r, sink, "tcptrace.sink.lost", "sink", sink));
+            for (Field reason : SINK_LOSS_REASONS) {
+                long n = sinkLost(r, sink, reason.json().substring("lost_".length()));
+                if (n != 0) {
+                    e.put(reason.json(), n);
+                }
+            }
             e.put(Field.QUEUE_DEPTH.json(), (long) sum(r, "tcptrace.sink.queue.depth", "sink", sink));
             e.put(Field.SPOOL_BYTES.json(), (long) sum(r, "tcptrace.sink.spool.bytes", "sink", sink));
             e.put(Field.FAILING_SECONDS.json(), sum(r, "tcptrace.sink.failing.seconds", "sink", sink));
@@ -139,6 +150,22 @@ public class StatsReport implements Processor, CamelContextAware {
     }
 
     /** Increase since the last report; a counter that went down (route restarted, map reloaded) counts from zero. */
+    private static final List<Field> SINK_LOSS_REASONS = List.of(Field.LOST_SPOOL_FULL, Field.LOST_SPOOL_WRITE_FAILED,
+            Field.LOST_TORN_RECORD, Field.LOST_DEAD_LETTER_FAILED, Field.LOST_DEAD_LETTER_FULL,
+            Field.LOST_CORRUPT_LINE_LOST, Field.LOST_WRITE_FAILED);
+
+    /** A sink's losses for one reason since the previous report. */
+    private long sinkLost(MeterRegistry r, String sink, String reason) {
+        double now = 0;
+        for (Meter m : r.find("tcptrace.sink.lost").tag("sink", sink).tag("reason", reason).meters()) {
+            for (Measurement x : m.measure()) {
+                now += x.getValue();
+            }
+        }
+        Double before = previous.put(sink + "/tcptrace.sink.lost/" + reason, now);
+        return Math.round(before == null || now < before ? now : now - before);
+    }
+
     private long delta(MeterRegistry r, String component, String meter, String tag, String value) {
         double now = sum(r, meter, tag, value);
         Double before = previous.put(component + "/" + meter + "/" + value, now);

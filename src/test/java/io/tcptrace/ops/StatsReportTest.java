@@ -1,6 +1,7 @@
 package io.tcptrace.ops;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -82,9 +83,13 @@ class StatsReportTest {
         assertEquals(0, second.get(0).path("lost").asLong());
         assertEquals(2, second.get(0).path("lost_process_context").asLong());
         assertEquals(2, second.get(1).path("lost").asLong(), "file: write failures");
+        assertEquals(2, second.get(1).path("lost_write_failed").asLong(), "by the metric's reason");
         assertEquals(0, second.get(1).path("delivered").asLong());
         assertEquals(60, second.get(2).path("delivered").asLong());
         assertEquals(5, second.get(2).path("lost").asLong(), "splunk: spool full");
+        assertEquals(5, second.get(2).path("lost_spool_full").asLong(), "by the metric's reason");
+        assertTrue(second.get(2).path("lost_spool_write_failed").isMissingNode(), "a reason with nothing lost: not written");
+        assertTrue(first.get(2).path("lost_spool_full").isMissingNode());
         assertEquals(0, second.get(2).path("dead_lettered").asLong());
         assertEquals(0, second.get(2).path("queue_depth").asLong());
         for (JsonNode e : second) {
